@@ -1,0 +1,115 @@
+#include "cli/commands.h"
+
+#include <sys/stat.h>
+
+#include <charconv>
+#include <cstdio>
+#include <iostream>
+
+#include "core/error.h"
+
+namespace depickle::cli {
+
+namespace {
+bool same_file(const std::string& a, const std::string& b) {
+  struct stat sa {};
+  struct stat sb {};
+  return stat(a.c_str(), &sa) == 0 && stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
+         sa.st_ino == sb.st_ino;
+}
+}  // namespace
+
+int convert(const ConvertArgs& args, const Limits& limits) {
+  // Checked before reading anything: the input is never overwritten.
+  if (args.output != "-" && args.input != "-" && same_file(args.input, args.output)) {
+    throw Error(ErrorCode::kUsage, str_cat("output ", args.output), "is the input file");
+  }
+  Model model = Model::load(args.input, limits);
+  if (args.output == "-") {
+    model.write(args.format.value_or(Format::kJson), std::cout);
+    std::cout.flush();
+    if (!std::cout) throw Error(ErrorCode::kOutput, "stdout", "write failed");
+  } else {
+    model.save(args.output, args.format);
+  }
+  return 0;
+}
+
+int inspect(const InspectArgs& args, const Limits& limits) {
+  if (args.opcodes) {
+    std::cout << disassemble(args.input, limits);
+  } else {
+    std::cout << Model::load(args.input, limits).summary();
+  }
+  std::cout.flush();
+  return 0;
+}
+
+int scan(const ScanArgs& args, const Limits& limits) {
+  // picklescan-compatible: 0 all safe, 1 any file refused, 2 a file could not be scanned.
+  bool any_refused = false;
+  bool any_invalid = false;
+  for (const auto& input : args.inputs) {
+    ScanResult r = depickle::scan(input, limits);
+    std::size_t allowed = 0;
+    for (const auto& f : r.findings) allowed += f.allowed ? 1 : 0;
+    switch (r.verdict) {
+    case ScanResult::Verdict::kSafe:
+      std::cout << r.name << ": safe (" << r.container << ", protocol " << r.protocol << ", "
+                << allowed << " allow-listed globals)\n";
+      break;
+    case ScanResult::Verdict::kRefused:
+      any_refused = true;
+      std::cout << r.name << ": refused\n";
+      for (const auto& f : r.findings) {
+        if (!f.allowed) {
+          std::cout << "  " << (f.opcode.empty() ? f.global : "global '" + f.global + "'")
+                    << " at byte " << f.offset << ": not on the allow-list\n";
+        }
+      }
+      break;
+    case ScanResult::Verdict::kInvalid:
+      any_invalid = true;
+      std::cout << r.name << ": invalid: " << r.error << "\n";
+      break;
+    }
+  }
+  std::cout.flush();
+  return any_refused ? 1 : any_invalid ? 2 : 0;
+}
+
+void set_limit(Limits& limits, const std::string& assignment) {
+  auto eq = assignment.find('=');
+  std::string name = assignment.substr(0, eq);
+  for (const auto& field : limit_fields()) {
+    if (field.name != name) continue;
+    std::uint64_t value = 0;
+    std::string_view text =
+        eq == std::string::npos ? std::string_view() : std::string_view(assignment).substr(eq + 1);
+    auto res = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || res.ec != std::errc() || res.ptr != text.data() + text.size()) {
+      throw Error(ErrorCode::kUsage, str_cat("--limit ", assignment),
+                  "expected name=<non-negative integer>");
+    }
+    limits.*field.member = value;
+    return;
+  }
+  std::string names;
+  for (const auto& field : limit_fields()) names += str_cat(names.empty() ? "" : ", ", field.name);
+  throw Error(ErrorCode::kUsage, str_cat("--limit ", assignment), str_cat("known limits: ", names));
+}
+
+std::string exit_code_help() {
+  return "Exit codes:\n"
+         "  0   ok\n"
+         "  1   refused: a global or opcode outside the allow-list (nothing was executed)\n"
+         "  2   usage error\n"
+         "  3   malformed or truncated input\n"
+         "  4   unsupported: a safe model with no converter for the requested format\n"
+         "  5   a resource limit was exceeded (see --limit)\n"
+         "  6   the output could not be written\n"
+         "  70  internal error\n"
+         "scan: 0 every file safe, 1 any file refused, 2 a file could not be scanned.\n";
+}
+
+}  // namespace depickle::cli

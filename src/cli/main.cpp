@@ -1,0 +1,105 @@
+// depickle command line: convert, inspect, scan.
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <new>
+
+#include "cli/commands.h"
+#include "core/error.h"
+
+namespace {
+
+int fail_with(const depickle::Error& e) {
+  std::cerr << "depickle: " << e.message() << "\n";
+  return depickle::exit_code(e.code());
+}
+
+int run(int argc, char** argv) {
+  using depickle::cli::ConvertArgs;
+  CLI::App app{
+      "depickle: convert scikit-learn pickle/joblib files to ONNX, HDF5 or JSON "
+      "without executing them."};
+  app.footer(depickle::cli::exit_code_help());
+  app.set_version_flag("--version", std::string("depickle ") + std::string(depickle::version()));
+  app.require_subcommand(1);
+  std::vector<std::string> limit_args;
+  auto add_limits = [&](CLI::App* cmd) {
+    cmd->add_option("--limit", limit_args,
+                    "Override a resource limit, e.g. --limit max_memo=100000 (repeatable)")
+        ->type_name("NAME=N");
+  };
+
+  ConvertArgs convert;
+  std::string to;
+  auto* convert_cmd = app.add_subcommand("convert", "Convert a pickle/joblib file");
+  convert_cmd->add_option("input", convert.input, "Input file (- for stdin)")->required();
+  convert_cmd
+      ->add_option("-o,--output", convert.output,
+                   "Output file (- for stdout); the format follows the extension "
+                   "(.json, .onnx, .h5, .hdf5)")
+      ->required();
+  convert_cmd->add_option("--to", to,
+                          "Output format: json, onnx or hdf5 (overrides the extension)");
+  add_limits(convert_cmd);
+
+  depickle::cli::InspectArgs inspect;
+  auto* inspect_cmd =
+      app.add_subcommand("inspect", "Summarize a file: estimators, versions, arrays");
+  inspect_cmd->add_option("input", inspect.input, "Input file (- for stdin)")->required();
+  inspect_cmd->add_flag("--opcodes", inspect.opcodes,
+                        "List every pickle opcode with its byte offset instead");
+  add_limits(inspect_cmd);
+
+  depickle::cli::ScanArgs scan;
+  auto* scan_cmd = app.add_subcommand(
+      "scan",
+      "Check files against the allow-list without loading them (exit 0 only if all are safe)");
+  scan_cmd->add_option("inputs", scan.inputs, "Files to scan")->required();
+  add_limits(scan_cmd);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::cerr << "depickle: usage: " << e.what() << " (see depickle --help)\n";
+    return 2;
+  }
+
+  depickle::Limits limits;
+  for (const auto& assignment : limit_args) depickle::cli::set_limit(limits, assignment);
+  if (*convert_cmd) {
+    if (!to.empty()) {
+      convert.format = depickle::parse_format(to);
+      if (!convert.format) {
+        throw depickle::Error(depickle::ErrorCode::kUsage, "--to " + to,
+                              "expected json, onnx or hdf5");
+      }
+    } else if (convert.output != "-" && !depickle::format_for_path(convert.output)) {
+      throw depickle::Error(depickle::ErrorCode::kUsage, "output " + convert.output,
+                            "cannot tell the format from the extension (use .json, .onnx, .h5, "
+                            ".hdf5 or --to)");
+    }
+    return depickle::cli::convert(convert, limits);
+  }
+  if (*inspect_cmd) return depickle::cli::inspect(inspect, limits);
+  return depickle::cli::scan(scan, limits);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::ios::sync_with_stdio(false);
+  try {
+    return run(argc, argv);
+  } catch (const depickle::Error& e) {
+    return fail_with(e);
+  } catch (const std::bad_alloc&) {
+    std::cerr << "depickle: limit exceeded: out of memory (lower the input size or raise "
+                 "limits only if the machine has the memory)\n";
+    return 5;
+  } catch (const std::exception& e) {
+    std::cerr << "depickle: internal error: " << e.what() << "\n";
+    return 70;
+  }
+}

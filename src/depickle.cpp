@@ -1,0 +1,185 @@
+// The library facade: depickle.h on top of the internal modules.
+
+#include "depickle.h"
+
+#include <ostream>
+
+#include "core/error.h"
+#include "io/output.h"
+#include "pickle/disasm.h"
+#include "pickle/document.h"
+#include "pickle/scan.h"
+#include "pickle/summary.h"
+#include "writers/json/json_writer.h"
+
+namespace depickle {
+
+std::string_view version() {
+  return DEPICKLE_VERSION;
+}
+
+std::string_view format_name(Format format) {
+  switch (format) {
+  case Format::kJson: return "json";
+  case Format::kOnnx: return "onnx";
+  case Format::kHdf5: return "hdf5";
+  }
+  return "?";
+}
+
+std::optional<Format> parse_format(std::string_view name) {
+  if (name == "json") return Format::kJson;
+  if (name == "onnx") return Format::kOnnx;
+  if (name == "hdf5" || name == "h5") return Format::kHdf5;
+  return std::nullopt;
+}
+
+std::optional<Format> format_for_path(std::string_view path) {
+  auto dot = path.rfind('.');
+  auto slash = path.rfind('/');
+  if (dot == std::string_view::npos || (slash != std::string_view::npos && dot < slash)) {
+    return std::nullopt;
+  }
+  std::string ext(path.substr(dot + 1));
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return parse_format(ext);
+}
+
+namespace {
+
+std::string dir_of(const std::string& path) {
+  auto slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+// Adapts a std::ostream to the writers' buffered Output.
+class StreamOutput : public io::Output {
+ public:
+  explicit StreamOutput(std::ostream& os) : os_(os) {}
+  ~StreamOutput() override = default;
+
+ protected:
+  void sink(std::string_view bytes) override {
+    os_.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+    if (!os_) throw Error(ErrorCode::kOutput, "output stream", "write failed");
+  }
+
+ private:
+  std::ostream& os_;
+};
+
+void write_format(const pickle::Document& doc, Format format, io::Output& out,
+                  const Limits& limits) {
+  switch (format) {
+  case Format::kJson: writers::write_json(doc, out, limits.max_nesting); return;
+  case Format::kOnnx:
+  case Format::kHdf5:
+    throw Error(ErrorCode::kUnsupported, str_cat(format_name(format), " output"),
+                "this build of depickle has no writer for it yet");
+  }
+}
+
+}  // namespace
+
+Model::Model(std::shared_ptr<pickle::Document> doc, Limits limits)
+    : doc_(std::move(doc)), limits_(limits) {}
+
+Model Model::load(const std::string& path, const Limits& limits) {
+  pickle::LoadOptions options;
+  options.limits = limits;
+  if (path != "-") options.sidecar_dir = dir_of(path);
+  return Model(pickle::Document::load_file(path, options), limits);
+}
+
+Model Model::load_bytes(std::string_view bytes, std::string name, const Limits& limits) {
+  pickle::LoadOptions options;
+  options.limits = limits;
+  return Model(pickle::Document::load_bytes(bytes, std::move(name), options), limits);
+}
+
+const std::string& Model::name() const {
+  return doc_->name();
+}
+std::string Model::container() const {
+  return doc_->container();
+}
+int Model::protocol() const {
+  return doc_->protocol();
+}
+std::optional<std::string> Model::sklearn_version() const {
+  return doc_->sklearn_version();
+}
+const std::string& Model::sha256() const {
+  return doc_->sha256();
+}
+std::uint64_t Model::input_bytes() const {
+  return doc_->input().size();
+}
+
+std::string Model::root_type() const {
+  const pickle::Value* root = doc_->root();
+  if (const auto* o = pickle::as<pickle::Object>(root)) return o->cls->canonical();
+  return std::string(pickle::kind_name(root->kind));
+}
+
+std::string Model::summary() const {
+  std::string out;
+  out += str_cat("file       ", doc_->name(), " (", doc_->input().size(), " bytes)\n");
+  out += str_cat("sha256     ", doc_->sha256(), "\n");
+  out += str_cat("container  ", doc_->container(), ", pickle protocol ", doc_->protocol());
+  if (doc_->compression() != io::Compression::kNone) {
+    out += str_cat(" (", doc_->stream().size(), " bytes decompressed)");
+  }
+  out += "\n";
+  out += str_cat("sklearn    ", doc_->sklearn_version().value_or("unknown (not recorded)"), "\n");
+  out += str_cat("root       ", root_type(), "\n\n");
+  out += pickle::summarize(doc_->root());
+  return out;
+}
+
+void Model::write(Format format, std::ostream& os) const {
+  StreamOutput out(os);
+  write_format(*doc_, format, out, limits_);
+  out.flush();
+}
+
+void Model::save(const std::string& path, std::optional<Format> format) const {
+  if (!format) format = format_for_path(path);
+  if (!format) {
+    throw Error(ErrorCode::kUsage, str_cat("output ", path),
+                "cannot tell the format from the extension (use .json, .onnx, .h5 or .hdf5)");
+  }
+  if (doc_->name() != "<stdin>" && io::same_file(doc_->name(), path)) {
+    throw Error(ErrorCode::kUsage, str_cat("output ", path), "is the input file");
+  }
+  io::AtomicFile file(path);
+  write_format(*doc_, *format, file.out(), limits_);
+  file.commit();
+}
+
+ScanResult scan(const std::string& path, const Limits& limits) {
+  return pickle::scan_file(path, limits);
+}
+
+std::string disassemble(const std::string& path, const Limits& limits) {
+  pickle::Disassembler dis;
+  pickle::LoadOptions options;
+  options.limits = limits;
+  options.scan = true;
+  options.tracer = &dis;
+  if (path != "-") options.sidecar_dir = dir_of(path);
+  try {
+    auto doc = pickle::Document::load_file(path, options);
+    dis.text() += str_cat("# ", doc->container(), ", protocol ", doc->protocol(),
+                          doc->compression() != io::Compression::kNone
+                              ? "; offsets are in the decompressed stream"
+                              : "",
+                          "\n");
+  } catch (const Error& e) {
+    dis.text() += str_cat("# stopped: ", e.message(), "\n");
+  }
+  return std::move(dis.text());
+}
+
+}  // namespace depickle

@@ -1,0 +1,216 @@
+#pragma once
+// depickle: read scikit-learn pickle and joblib files without executing them,
+// and write them as JSON (and, as converters land, ONNX and HDF5).
+//
+// The one public header of the depickle library (CMake: depickle::depickle).
+//
+//   depickle::Model m = depickle::Model::load("model.pkl");   // never runs the pickle
+//   std::cout << m.summary();
+//   m.save("model.json");                                     // atomic: temp file + rename
+//
+// Every failure is a depickle::Error carrying a category (code()), the byte
+// offset in the pickle stream and the object path.
+
+#include <cstdint>
+#include <iosfwd>
+#include <memory>
+#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace depickle {
+
+/// The library version ("0.1.0").
+std::string_view version();
+
+/// Error categories. Each maps to one CLI exit code (see exit_code()).
+enum class ErrorCode : std::uint8_t {
+  kRefused,      ///< a global or opcode outside the allow-list (exit 1)
+  kUsage,        ///< bad command line or unusable input path (exit 2)
+  kMalformed,    ///< malformed input (exit 3)
+  kTruncated,    ///< input ends early (exit 3)
+  kUnsupported,  ///< safe input, but no converter for it (exit 4)
+  kLimit,        ///< a resource limit was exceeded (exit 5)
+  kOutput,       ///< the output could not be written (exit 6)
+  kInternal,     ///< a bug in depickle (exit 70)
+};
+
+/// The CLI exit code of a category: 1 refused, 2 usage, 3 malformed/truncated,
+/// 4 unsupported, 5 limit exceeded, 6 output failure, 70 internal.
+int exit_code(ErrorCode code);
+/// Short lowercase name used in messages ("refused", "malformed", ...).
+std::string_view category_name(ErrorCode code);
+
+class Error : public std::runtime_error {
+ public:
+  /// `subject` says what failed ("global 'posix.system'"); `detail` says why.
+  Error(ErrorCode code, std::string subject, std::string detail = {},
+        std::optional<std::uint64_t> offset = std::nullopt);
+
+  [[nodiscard]] ErrorCode code() const { return code_; }
+  [[nodiscard]] const std::string& subject() const { return subject_; }
+  [[nodiscard]] const std::string& detail() const { return detail_; }
+  [[nodiscard]] std::optional<std::uint64_t> offset() const { return offset_; }
+  /// Object path such as `steps[1].coef_`; empty when not inside an object.
+  [[nodiscard]] const std::string& path() const { return path_; }
+
+  /// Attach an offset unless one is already known (the innermost wins).
+  Error& at_offset(std::uint64_t offset);
+  /// Set the subject if the thrower left it empty (low-level readers do; the
+  /// VM then names the opcode).
+  Error& with_subject(std::string_view subject);
+  /// Prepend an enclosing path component (called while unwinding).
+  Error& in_path(std::string_view outer);
+
+  /// `<category>: <subject> at byte <offset> (in <path>): <detail>`
+  [[nodiscard]] std::string message() const;
+  [[nodiscard]] const char* what() const noexcept override { return what_.c_str(); }
+
+ private:
+  void refresh();
+
+  ErrorCode code_;
+  std::string subject_;
+  std::string detail_;
+  std::optional<std::uint64_t> offset_;
+  std::string path_;
+  std::string what_;
+};
+
+/// Every resource limit of depickle, in one place. The defaults let real
+/// models through (a 500 MB random forest with ~6 M nodes, a 200 MB coef_) and
+/// stop hostile inputs early; the CLI overrides any field with
+/// `--limit name=value`. Exceeding one is ErrorCode::kLimit (exit 5).
+struct Limits {
+  /// Size of the input file (or stdin) in bytes.
+  std::uint64_t max_input_bytes = std::uint64_t{64} << 30;
+  /// Size of a decompressed joblib/gzip/... stream, enforced while inflating.
+  std::uint64_t max_decompressed_bytes = std::uint64_t{2} << 30;
+  /// Opcodes executed, summed over nested pickles.
+  std::uint64_t max_opcodes = std::uint64_t{1} << 30;
+  /// Depth of the pickle VM's value stack.
+  std::uint64_t max_stack = std::uint64_t{1} << 22;
+  /// Number of open MARKs.
+  std::uint64_t max_marks = std::uint64_t{1} << 16;
+  /// Highest memo index (ids above are an error, not a resize).
+  std::uint64_t max_memo = std::uint64_t{1} << 24;
+  /// One str/bytes/long value: compared with the bytes left *before* reading.
+  std::uint64_t max_string_bytes = std::uint64_t{4} << 30;
+  /// Bytes of one Python int (LONG1/LONG4/INT/LONG text).
+  std::uint64_t max_int_bytes = 4096;
+  /// Bytes of one ndarray's data.
+  std::uint64_t max_array_bytes = std::uint64_t{4} << 30;
+  /// Elements (or records) of one ndarray, and of one dimension product.
+  std::uint64_t max_array_elements = std::uint64_t{1} << 32;
+  /// Dimensions of one ndarray.
+  std::uint64_t max_array_dims = 64;
+  /// Memory the VM may allocate for its object graph and copied data.
+  std::uint64_t max_alloc_bytes = std::uint64_t{3} << 30;
+  /// Depth of nested containers/objects walked by readers and writers, and of
+  /// nested pickles (joblib object arrays).
+  std::uint64_t max_nesting = 1000;
+  /// Nodes of one decision tree.
+  std::uint64_t max_tree_nodes = std::uint64_t{1} << 26;
+};
+
+/// A named field of Limits, for the CLI (`--limit max_memo=1000`) and docs.
+struct LimitField {
+  std::string_view name;
+  std::uint64_t Limits::*member;
+  std::string_view help;
+};
+
+/// All fields of Limits with their names and one-line descriptions.
+std::span<const LimitField> limit_fields();
+
+/// Output formats.
+enum class Format : std::uint8_t { kJson, kOnnx, kHdf5 };
+
+/// "json", "onnx", "hdf5".
+std::string_view format_name(Format format);
+/// Parses "json", "onnx", "hdf5"/"h5".
+std::optional<Format> parse_format(std::string_view name);
+/// The format an output path asks for by its extension (.json, .onnx, .h5, .hdf5).
+std::optional<Format> format_for_path(std::string_view path);
+
+namespace pickle {
+class Document;
+}
+
+/// A pickle or joblib file, read by the restricted VM into an inert object
+/// graph. Loading never executes anything from the file: globals outside the
+/// allow-list are refused (ErrorCode::kRefused).
+class Model {
+ public:
+  /// Loads a file; "-" reads stdin. joblib < 0.10 sidecar arrays are read
+  /// from the file's own directory.
+  static Model load(const std::string& path, const Limits& limits = {});
+  /// Loads from memory; `bytes` must stay valid while the Model is used.
+  static Model load_bytes(std::string_view bytes, std::string name = "<memory>",
+                          const Limits& limits = {});
+
+  /// Input name, as given.
+  [[nodiscard]] const std::string& name() const;
+  /// "pickle", "joblib", "joblib-zlib", "pickle-gzip", ...
+  [[nodiscard]] std::string container() const;
+  [[nodiscard]] int protocol() const;
+  /// `_sklearn_version` of the (first) estimator, if recorded.
+  [[nodiscard]] std::optional<std::string> sklearn_version() const;
+  /// SHA-256 (hex) of the input file's bytes.
+  [[nodiscard]] const std::string& sha256() const;
+  /// Size of the input file in bytes.
+  [[nodiscard]] std::uint64_t input_bytes() const;
+  /// Class of the root object ("sklearn.pipeline.Pipeline"), or its Python
+  /// type ("tuple", "dict", ...).
+  [[nodiscard]] std::string root_type() const;
+  /// Human-readable summary: container, versions, the estimator tree with
+  /// hyperparameters and array shapes (`depickle inspect`).
+  [[nodiscard]] std::string summary() const;
+
+  /// Writes the model in `format` to a stream.
+  void write(Format format, std::ostream& out) const;
+  /// Writes the model to `path` atomically (a temporary file in the same
+  /// directory, renamed when complete); the format comes from the extension
+  /// unless given.
+  void save(const std::string& path, std::optional<Format> format = std::nullopt) const;
+
+  [[nodiscard]] const pickle::Document& document() const { return *doc_; }
+
+ private:
+  explicit Model(std::shared_ptr<pickle::Document> doc, Limits limits);
+  std::shared_ptr<pickle::Document> doc_;
+  Limits limits_;
+};
+
+/// One global (or refused construct) found by a scan.
+struct ScanFinding {
+  std::string global;  // "posix.system", or a description of a refused opcode
+  std::uint64_t offset = 0;
+  std::string opcode;  // GLOBAL, STACK_GLOBAL, INST, ...
+  bool allowed = false;
+};
+
+/// The verdict on one file.
+struct ScanResult {
+  enum class Verdict : std::uint8_t { kSafe, kRefused, kInvalid };
+  std::string name;
+  Verdict verdict = Verdict::kSafe;
+  std::vector<ScanFinding> findings;  // every global, in stream order
+  std::string container;
+  int protocol = 0;
+  std::uint64_t pickles = 0;  // 1, or more for concatenated pickles
+  std::string error;          // for kInvalid: the one-line message
+};
+
+/// Reads every opcode of a file (past refused globals, into every joblib
+/// array and nested or concatenated pickle) without executing anything.
+ScanResult scan(const std::string& path, const Limits& limits = {});
+
+/// pickletools-style listing of every opcode with its byte offset (joblib
+/// inline array data and nested pickles are shown where they occur).
+std::string disassemble(const std::string& path, const Limits& limits = {});
+
+}  // namespace depickle

@@ -1,0 +1,87 @@
+// Containers: every joblib compression of the same fixture must inflate to
+// exactly the bytes of the uncompressed joblib dump (real joblib files).
+
+#include "io/input.h"
+
+#include <catch2/catch.hpp>
+
+#include "core/error.h"
+
+using namespace depickle;  // NOLINT(google-build-using-namespace): test file
+
+namespace {
+std::string fixture(const std::string& name) {
+  return DEPICKLE_SOURCE_DIR "/fixtures/models/" + name;
+}
+}  // namespace
+
+TEST_CASE("magic bytes decide the container, not the extension", "[io]") {
+  CHECK(io::detect_compression("\x80\x04\x95") == io::Compression::kNone);
+  CHECK(io::detect_compression("x\x9c") == io::Compression::kZlib);
+  CHECK(io::detect_compression("\x1f\x8b\x08") == io::Compression::kGzip);
+  CHECK(io::detect_compression("BZh91AY&SY") == io::Compression::kBz2);
+  CHECK(io::detect_compression("BZh9") == io::Compression::kNone);  // BINBYTES could start so
+  CHECK(io::detect_compression(std::string("\x5d\x00\x00\x40\x00", 5)) == io::Compression::kLzma);
+  CHECK(io::detect_compression("]q\x00") == io::Compression::kNone);  // EMPTY_LIST, BINPUT
+  CHECK(io::detect_compression(std::string("\xfd"
+                                           "7zXZ\x00",
+                                           6)) == io::Compression::kXz);
+  CHECK(io::detect_compression("\x04\x22\x4d\x18") == io::Compression::kLz4);
+  CHECK(io::detect_compression("\x28\xb5\x2f\xfd") == io::Compression::kZstd);
+  CHECK(io::detect_compression("(lp0") == io::Compression::kNone);  // MARK, protocol 0
+  CHECK(io::detect_compression("ZF0x1a2b") == io::Compression::kZFile);
+}
+
+TEST_CASE("every joblib compression inflates to the uncompressed dump", "[io]") {
+  Limits limits;
+  io::RawInput plain = io::read_input(fixture("joblib_forest.joblib"), limits);
+  for (const char* name : {"joblib_forest_zlib.joblib.z", "joblib_forest_gzip.joblib.gz",
+                           "joblib_forest_bz2.joblib.bz2", "joblib_forest_lzma.joblib.lzma",
+                           "joblib_forest_xz.joblib.xz", "joblib_forest_lz4.joblib.lz4",
+                           "joblib_forest_zstd.joblib.zst"}) {
+    INFO(name);
+    io::RawInput raw = io::read_input(fixture(name), limits);
+    io::Stream s = io::open_stream(raw.bytes.view(), limits);
+    CHECK(s.compression != io::Compression::kNone);
+    CHECK(s.data == plain.bytes.view());
+  }
+}
+
+TEST_CASE("decompression stops at the cap and on corrupt or cut streams", "[io]") {
+  Limits limits;
+  for (const char* name :
+       {"joblib_forest_zlib.joblib.z", "joblib_forest_bz2.joblib.bz2", "joblib_forest_xz.joblib.xz",
+        "joblib_forest_lz4.joblib.lz4", "joblib_forest_zstd.joblib.zst",
+        "joblib_forest_lzma.joblib.lzma", "joblib_forest_gzip.joblib.gz"}) {
+    INFO(name);
+    io::RawInput raw = io::read_input(fixture(name), limits);
+    Limits small;
+    small.max_decompressed_bytes = 1000;
+    try {
+      (void)io::open_stream(raw.bytes.view(), small);
+      FAIL("no limit error");
+    } catch (const Error& e) {
+      CHECK(e.code() == ErrorCode::kLimit);
+      CHECK(e.subject() == "max_decompressed_bytes");
+    }
+    std::string_view cut = raw.bytes.view().substr(0, raw.bytes.size() * 2 / 3);
+    try {
+      (void)io::open_stream(cut, limits);
+      FAIL("a stream cut short decompressed without error");
+    } catch (const Error& e) {
+      CHECK(e.code() == ErrorCode::kMalformed);
+      CHECK(e.offset().has_value());
+    }
+    std::string corrupt(raw.bytes.view());
+    for (std::size_t i = corrupt.size() / 3; i < corrupt.size() / 3 + 64; ++i) corrupt[i] ^= 0x5a;
+    try {
+      io::Stream s = io::open_stream(corrupt, limits);
+      // Some codecs have no checksum over every byte; then the damage must at
+      // least show in the output.
+      io::RawInput plain = io::read_input(fixture("joblib_forest.joblib"), limits);
+      CHECK(s.data != plain.bytes.view());
+    } catch (const Error& e) {
+      CHECK(e.code() == ErrorCode::kMalformed);
+    }
+  }
+}

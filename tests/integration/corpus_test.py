@@ -1,0 +1,97 @@
+#!/usr/bin/env python3
+"""The real-world corpus (../shared/corpus/realworld, 58 files from public
+repositories, scikit-learn 0.17-1.9) through `depickle scan` and
+`depickle convert -o x.json`.
+
+Each file's outcome must match tests/integration/corpus_expected.tsv: exit 0
+and a schema-valid document, or the expected exit code and a one-line message
+naming the reason. `scan` must agree: 0 for convertible files, 1 for refused
+ones, 2 for files that cannot be read. Prints a summary table.
+
+Usage: corpus_test.py DEPICKLE [CORPUS_DIR]
+"""
+import os
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(ROOT, "tests", "tools"))
+import check_json  # noqa: E402
+
+SKIP = 77  # ctest SKIP_RETURN_CODE
+
+
+def expectations():
+    rows = {}
+    with open(os.path.join(HERE, "corpus_expected.tsv")) as f:
+        for line in f:
+            if line.startswith("#") or not line.strip():
+                continue
+            parts = line.rstrip("\n").split("\t")
+            rows[parts[0]] = (int(parts[1]), parts[2] if len(parts) > 2 else "")
+    return rows
+
+
+def main():
+    depickle = sys.argv[1]
+    corpus = sys.argv[2] if len(sys.argv) > 2 else os.path.join(
+        os.path.dirname(ROOT), "shared", "corpus", "realworld")
+    if not os.path.isdir(corpus):
+        print("corpus not found at %s (it lives beside the project root in ../shared)" % corpus)
+        return SKIP
+    expected = expectations()
+    present = sorted(f for f in os.listdir(corpus)
+                     if f not in ("MANIFEST.tsv", "scan_details.jsonl"))
+    validator = check_json.make_validator(os.path.join(ROOT, "schemas", "depickle.schema.json"))
+    failures = []
+    counts = {}
+    missing = sorted(set(expected) - set(present))
+    unknown = sorted(set(present) - set(expected))
+    failures += ["expected file missing from the corpus: %s" % f for f in missing]
+    failures += ["corpus file without an expectation: %s" % f for f in unknown]
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in present:
+            if name not in expected:
+                continue
+            want_rc, want_msg = expected[name]
+            path = os.path.join(corpus, name)
+            out = os.path.join(tmp, name + ".json")
+            run = subprocess.run([depickle, "convert", path, "-o", out],
+                                 capture_output=True, text=True, timeout=120)
+            scan = subprocess.run([depickle, "scan", path], capture_output=True, text=True,
+                                  timeout=120)
+            msg = run.stderr.strip()
+            counts[run.returncode] = counts.get(run.returncode, 0) + 1
+            status = "ok"
+            if run.returncode != want_rc:
+                status = "exit %d, expected %d" % (run.returncode, want_rc)
+            elif want_rc != 0 and (want_msg not in msg or "\n" in msg
+                                   or not msg.startswith("depickle: ")):
+                status = "message %r lacks %r (or is not one line)" % (msg, want_msg)
+            elif want_rc == 0:
+                doc = check_json.load_json(out)
+                errs = check_json.schema_errors(validator, doc, 3)
+                if errs:
+                    status = "schema: %s" % errs[0]
+            elif os.path.exists(out):
+                status = "a failed conversion left %s behind" % out
+            want_scan = 0 if want_rc == 0 else 1 if want_rc == 1 else 2
+            if scan.returncode != want_scan:
+                status = "scan exit %d, expected %d: %s" % (scan.returncode, want_scan,
+                                                            scan.stdout.strip()[:200])
+            print("%-66s %d  %s" % (name, run.returncode, msg if run.returncode else ""))
+            if status != "ok":
+                failures.append("%s: %s" % (name, status))
+    print()
+    print("converted: %d, refused (1): %d, malformed (3): %d, other: %d; %d files"
+          % (counts.get(0, 0), counts.get(1, 0), counts.get(3, 0),
+             sum(v for k, v in counts.items() if k not in (0, 1, 3)), sum(counts.values())))
+    for f in failures:
+        print("FAIL", f)
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

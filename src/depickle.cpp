@@ -4,6 +4,7 @@
 
 #include <ostream>
 
+#include "converters/registry.h"
 #include "core/error.h"
 #include "io/output.h"
 #include "pickle/disasm.h"
@@ -11,6 +12,7 @@
 #include "pickle/scan.h"
 #include "pickle/summary.h"
 #include "writers/json/json_writer.h"
+#include "writers/onnx/onnx_writer.h"
 
 namespace depickle {
 
@@ -69,11 +71,11 @@ class StreamOutput : public io::Output {
   std::ostream& os_;
 };
 
-void write_format(const pickle::Document& doc, Format format, io::Output& out,
-                  const Limits& limits) {
+void write_format(const pickle::Document& doc, Format format, io::Output& out, const Limits& limits,
+                  const WriteOptions& options) {
   switch (format) {
   case Format::kJson: writers::write_json(doc, out, limits.max_nesting); return;
-  case Format::kOnnx:
+  case Format::kOnnx: writers::write_onnx(doc, out, options.onnx, limits); return;
   case Format::kHdf5:
     throw Error(ErrorCode::kUnsupported, str_cat(format_name(format), " output"),
                 "this build of depickle has no writer for it yet");
@@ -133,18 +135,26 @@ std::string Model::summary() const {
   }
   out += "\n";
   out += str_cat("sklearn    ", doc_->sklearn_version().value_or("unknown (not recorded)"), "\n");
-  out += str_cat("root       ", root_type(), "\n\n");
+  out += str_cat("root       ", root_type(), "\n");
+  auto blocker = onnx_blocker();
+  out += str_cat("onnx       ",
+                 blocker ? "not convertible: " + *blocker : std::string("convertible"), "\n\n");
   out += pickle::summarize(doc_->root());
   return out;
 }
 
-void Model::write(Format format, std::ostream& os) const {
+std::optional<std::string> Model::onnx_blocker() const {
+  return converters::onnx_blocker(*doc_->root(), limits_);
+}
+
+void Model::write(Format format, std::ostream& os, const WriteOptions& options) const {
   StreamOutput out(os);
-  write_format(*doc_, format, out, limits_);
+  write_format(*doc_, format, out, limits_, options);
   out.flush();
 }
 
-void Model::save(const std::string& path, std::optional<Format> format) const {
+void Model::save(const std::string& path, std::optional<Format> format,
+                 const WriteOptions& options) const {
   if (!format) format = format_for_path(path);
   if (!format) {
     throw Error(ErrorCode::kUsage, str_cat("output ", path),
@@ -154,8 +164,16 @@ void Model::save(const std::string& path, std::optional<Format> format) const {
     throw Error(ErrorCode::kUsage, str_cat("output ", path), "is the input file");
   }
   io::AtomicFile file(path);
-  write_format(*doc_, *format, file.out(), limits_);
+  write_format(*doc_, *format, file.out(), limits_, options);
   file.commit();
+}
+
+std::vector<ConverterInfo> onnx_converters() {
+  std::vector<ConverterInfo> out;
+  for (const auto& e : converters::converter_table()) {
+    out.push_back({str_cat(e.module, ".", e.name), std::string(e.family)});
+  }
+  return out;
 }
 
 ScanResult scan(const std::string& path, const Limits& limits) {

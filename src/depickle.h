@@ -136,6 +136,22 @@ std::optional<Format> parse_format(std::string_view name);
 /// The format an output path asks for by its extension (.json, .onnx, .h5, .hdf5).
 std::optional<Format> format_for_path(std::string_view path);
 
+/// Options of the ONNX writer.
+struct OnnxOptions {
+  /// ai.onnx opset (13-17; ai.onnx.ml is always 3).
+  std::int64_t opset = 15;
+  /// Input X as float64 instead of float32 (exact linear models).
+  bool double_input = false;
+  /// Add skl2onnx's ZipMap: outputs output_label and output_probability
+  /// (a sequence of maps, which some runtimes cannot read).
+  bool zipmap = false;
+};
+
+/// Options of all writers.
+struct WriteOptions {
+  OnnxOptions onnx;
+};
+
 namespace pickle {
 class Document;
 }
@@ -170,12 +186,16 @@ class Model {
   /// hyperparameters and array shapes (`depickle inspect`).
   [[nodiscard]] std::string summary() const;
 
+  /// Why this model cannot become ONNX (the one-line error), or nullopt if it can.
+  [[nodiscard]] std::optional<std::string> onnx_blocker() const;
+
   /// Writes the model in `format` to a stream.
-  void write(Format format, std::ostream& out) const;
+  void write(Format format, std::ostream& out, const WriteOptions& options = {}) const;
   /// Writes the model to `path` atomically (a temporary file in the same
   /// directory, renamed when complete); the format comes from the extension
   /// unless given.
-  void save(const std::string& path, std::optional<Format> format = std::nullopt) const;
+  void save(const std::string& path, std::optional<Format> format = std::nullopt,
+            const WriteOptions& options = {}) const;
 
   [[nodiscard]] const pickle::Document& document() const { return *doc_; }
 
@@ -184,6 +204,14 @@ class Model {
   std::shared_ptr<pickle::Document> doc_;
   Limits limits_;
 };
+
+/// A scikit-learn class with an ONNX converter.
+struct ConverterInfo {
+  std::string sklearn_class;  // canonical "module.Name"
+  std::string family;         // linear, tree, preprocessing, composition
+};
+/// Every class `convert -o x.onnx` supports (older module spellings resolve to these).
+std::vector<ConverterInfo> onnx_converters();
 
 /// One global (or refused construct) found by a scan.
 struct ScanFinding {

@@ -26,11 +26,11 @@ int convert(const ConvertArgs& args, const Limits& limits) {
   }
   Model model = Model::load(args.input, limits);
   if (args.output == "-") {
-    model.write(args.format.value_or(Format::kJson), std::cout);
+    model.write(args.format.value_or(Format::kJson), std::cout, args.options);
     std::cout.flush();
     if (!std::cout) throw Error(ErrorCode::kOutput, "stdout", "write failed");
   } else {
-    model.save(args.output, args.format);
+    model.save(args.output, args.format, args.options);
   }
   return 0;
 }

@@ -13,6 +13,7 @@ struct ConvertArgs {
   std::string input;
   std::string output;
   std::optional<Format> format;
+  WriteOptions options;
 };
 
 struct InspectArgs {

@@ -40,6 +40,12 @@ int run(int argc, char** argv) {
       ->required();
   convert_cmd->add_option("--to", to,
                           "Output format: json, onnx or hdf5 (overrides the extension)");
+  convert_cmd->add_option("--opset", convert.options.onnx.opset,
+                          "ONNX: ai.onnx opset, 13-17 (default 15; ai.onnx.ml is 3)");
+  convert_cmd->add_flag("--double", convert.options.onnx.double_input,
+                        "ONNX: float64 input X (exact for linear models) instead of float32");
+  convert_cmd->add_flag("--zipmap", convert.options.onnx.zipmap,
+                        "ONNX: add skl2onnx's ZipMap (outputs output_label, output_probability)");
   add_limits(convert_cmd);
 
   depickle::cli::InspectArgs inspect;
@@ -56,6 +62,9 @@ int run(int argc, char** argv) {
       "Check files against the allow-list without loading them (exit 0 only if all are safe)");
   scan_cmd->add_option("inputs", scan.inputs, "Files to scan")->required();
   add_limits(scan_cmd);
+
+  auto* list_cmd =
+      app.add_subcommand("list-converters", "List the scikit-learn classes that convert to ONNX");
 
   try {
     app.parse(argc, argv);
@@ -83,6 +92,11 @@ int run(int argc, char** argv) {
     return depickle::cli::convert(convert, limits);
   }
   if (*inspect_cmd) return depickle::cli::inspect(inspect, limits);
+  if (*list_cmd) {
+    for (const auto& c : depickle::onnx_converters())
+      std::cout << c.family << "\t" << c.sklearn_class << "\n";
+    return 0;
+  }
   return depickle::cli::scan(scan, limits);
 }
 

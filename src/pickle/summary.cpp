@@ -52,7 +52,11 @@ class Summarizer {
     case Kind::kBool: return static_cast<const Bool*>(v)->value ? "True" : "False";
     case Kind::kInt: return str_cat(static_cast<const Int*>(v)->value);
     case Kind::kBigInt: return std::string(static_cast<const BigInt*>(v)->decimal);
-    case Kind::kFloat: return str_cat(static_cast<const Float*>(v)->value);
+    case Kind::kFloat: {
+      std::string text = str_cat(static_cast<const Float*>(v)->value);
+      if (text.find_first_of(".eni") == std::string::npos) text += ".0";  // as Python prints floats
+      return text;
+    }
     case Kind::kStr: {
       std::string scratch;
       return quoted(str_utf8(*static_cast<const Str*>(v), scratch), 60);
@@ -156,7 +160,15 @@ class Summarizer {
       for (std::size_t i = 0; i < items.size(); ++i) {
         if (i == kMaxItemsShown)
           return line(depth + 1, str_cat("... ", items.size() - kMaxItemsShown, " more"));
-        entry(depth + 1, str_cat("[", i, "]"), items[i]);
+        // (name, estimator) pairs, as in Pipeline.steps, read as "[0] 'scaler' = ...".
+        const auto* pair =
+            items[i]->kind == Kind::kTuple ? static_cast<const Seq*>(items[i]) : nullptr;
+        if (pair != nullptr && pair->items.size() == 2 && pair->items[0]->kind == Kind::kStr &&
+            !is_scalar(pair->items[1])) {
+          entry(depth + 1, str_cat("[", i, "] ", inline_text(pair->items[0])), pair->items[1]);
+        } else {
+          entry(depth + 1, str_cat("[", i, "]"), items[i]);
+        }
       }
       return;
     }

@@ -11,6 +11,7 @@ ones, 2 for files that cannot be read. Prints a summary table.
 Usage: corpus_test.py DEPICKLE [CORPUS_DIR]
 """
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -30,8 +31,57 @@ def expectations():
             if line.startswith("#") or not line.strip():
                 continue
             parts = line.rstrip("\n").split("\t")
-            rows[parts[0]] = (int(parts[1]), parts[2] if len(parts) > 2 else "")
+            rows[parts[0]] = (int(parts[1]), parts[2] if len(parts) > 2 else "",
+                              int(parts[3]) if len(parts) > 3 and parts[3] else None)
     return rows
+
+
+def run_onnx_models(models, tmp):
+    """Runs each converted corpus model in ONNX Runtime on random rows (there is
+    no oracle: the corpus is never unpickled) and checks the outputs' shapes,
+    that probabilities are finite and sum to 1, and that labels are consistent
+    with them."""
+    import json
+    import numpy as np
+    import onnx
+    node = shutil.which("node")
+    if not models or node is None:
+        return [] if not models else ["node not found: cannot run the corpus ONNX models"]
+    rng = np.random.default_rng(0)
+    jobs = []
+    for name, model in models:
+        m = onnx.load(model)
+        n_features = m.graph.input[0].type.tensor_type.shape.dim[1].dim_value
+        X = rng.normal(size=(16, n_features)).astype(np.float32)
+        xfile = os.path.join(tmp, name + ".x.bin")
+        X.tofile(xfile)
+        jobs.append({"model": model, "out": os.path.join(tmp, name + ".result.json"),
+                     "inputs": {"X": {"type": "float32", "shape": [16, n_features], "file": xfile}}})
+    jobfile = os.path.join(tmp, "jobs.json")
+    with open(jobfile, "w") as f:
+        json.dump(jobs, f)
+    subprocess.run([node, os.path.join(ROOT, "tests", "node", "run_models.js"), jobfile],
+                   check=True, timeout=300)
+    failures = []
+    for (name, _), job in zip(models, jobs):
+        with open(job["out"]) as f:
+            result = json.load(f)
+        if "error" in result:
+            failures.append("%s: ONNX Runtime: %s" % (name, result["error"]))
+            continue
+        outs = result["outputs"]
+        if "probabilities" in outs:
+            p = np.array(outs["probabilities"]["data"], dtype=float).reshape(outs["probabilities"]["dims"])
+            labels = outs["label"]["data"]
+            ok = (p.shape[0] == 16 and len(labels) == 16 and np.all(np.isfinite(p))
+                  and np.allclose(p.sum(axis=1), 1, atol=1e-5))
+        else:
+            v = np.array(outs["variable"]["data"], dtype=float)
+            ok = v.shape[0] >= 16 and np.all(np.isfinite(v))
+        print("onnx %-61s %s" % (name, "ok" if ok else "BAD OUTPUT"))
+        if not ok:
+            failures.append("%s: ONNX Runtime outputs are malformed: %s" % (name, json.dumps(outs)[:300]))
+    return failures
 
 
 def main():
@@ -47,6 +97,7 @@ def main():
     validator = check_json.make_validator(os.path.join(ROOT, "schemas", "depickle.schema.json"))
     failures = []
     counts = {}
+    onnx_models = []
     missing = sorted(set(expected) - set(present))
     unknown = sorted(set(present) - set(expected))
     failures += ["expected file missing from the corpus: %s" % f for f in missing]
@@ -55,7 +106,7 @@ def main():
         for name in present:
             if name not in expected:
                 continue
-            want_rc, want_msg = expected[name]
+            want_rc, want_msg, want_onnx = expected[name]
             path = os.path.join(corpus, name)
             out = os.path.join(tmp, name + ".json")
             run = subprocess.run([depickle, "convert", path, "-o", out],
@@ -84,7 +135,20 @@ def main():
             print("%-66s %d  %s" % (name, run.returncode, msg if run.returncode else ""))
             if status != "ok":
                 failures.append("%s: %s" % (name, status))
+            if want_onnx is not None:
+                model = os.path.join(tmp, name + ".onnx")
+                conv = subprocess.run([depickle, "convert", path, "-o", model],
+                                      capture_output=True, text=True, timeout=120)
+                if conv.returncode != want_onnx:
+                    failures.append("%s: onnx exit %d, expected %d: %s" % (
+                        name, conv.returncode, want_onnx, conv.stderr.strip()))
+                elif want_onnx == 0:
+                    onnx_models.append((name, model))
+                elif not conv.stderr.startswith("depickle: unsupported: "):
+                    failures.append("%s: onnx refusal is not one 'unsupported' line" % name)
+        failures += run_onnx_models(onnx_models, tmp)
     print()
+    print("to ONNX and run in ONNX Runtime: %d" % len(onnx_models))
     print("converted: %d, refused (1): %d, malformed (3): %d, other: %d; %d files"
           % (counts.get(0, 0), counts.get(1, 0), counts.get(3, 0),
              sum(v for k, v in counts.items() if k not in (0, 1, 3)), sum(counts.values())))

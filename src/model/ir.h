@@ -1,0 +1,138 @@
+#pragma once
+// The typed estimator layer: what a supported scikit-learn object computes,
+// read and validated from the pickle by a converter (converters/), lowered to
+// ONNX by writers/onnx. Numbers are kept in double, as scikit-learn holds them.
+
+#include <Eigen/Core>
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "sklearn/object_view.h"
+
+namespace depickle::model {
+
+using Matrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using Vector = Eigen::VectorXd;
+using sklearn::Labels;
+
+/// scores = X · coefᵀ + intercept; coef is (targets × features).
+struct Linear {
+  Matrix coef;
+  Vector intercept;
+};
+
+/// How a classifier turns its scores into `probabilities`.
+enum class ProbaKind : std::uint8_t {
+  kScores,         // no predict_proba: the decision scores ([-d, d] when binary)
+  kSigmoid,        // binary: [1 - s(d), s(d)]
+  kSoftmax,        // multiclass softmax of the scores
+  kSoftmaxBinary,  // binary multinomial: softmax([-d, d])
+  kOvrNormalized,  // one-vs-rest: sigmoid of each score, rows normalized to sum 1
+  kModifiedHuber,  // SGD modified_huber: (clip(d, -1, 1) + 1) / 2, normalized
+};
+
+struct LinearClassifier {
+  Linear linear;
+  Labels classes;
+  ProbaKind proba = ProbaKind::kScores;
+};
+
+struct LinearRegressor {
+  Linear linear;
+  bool column = true;  // 1-d targets give [N, 1], like skl2onnx
+};
+
+/// One decision tree in scikit-learn's layout: node i splits on feature[i]
+/// (x <= threshold[i] goes left); leaves have left == right == -1.
+struct Tree {
+  std::vector<std::int64_t> left;
+  std::vector<std::int64_t> right;
+  std::vector<std::int64_t> feature;
+  std::vector<double> threshold;
+  std::vector<std::uint8_t> missing_left;  // NaN goes left (empty: NaN goes right)
+  Matrix leaf;                             // (nodes × targets) values at the leaves
+};
+
+/// Sum (or mean) of trees' leaf values per target, plus base values.
+struct TreeSum {
+  std::vector<Tree> trees;
+  std::vector<std::int64_t> tree_target;  // per tree: the target it adds to, or -1 for all
+  std::int64_t n_targets = 1;
+  std::int64_t n_features = 0;
+  Vector base;           // added to the sum (size n_targets)
+  bool average = false;  // divide the sum by the number of trees
+};
+
+/// How raw tree sums become outputs.
+enum class Link : std::uint8_t {
+  kIdentity,      // regression / averaged class fractions
+  kExp,           // poisson/gamma regression
+  kSigmoid,       // binary classification: [1 - s(r), s(r)]
+  kSigmoidTwice,  // exponential loss: s(2r)
+  kSoftmax,       // multiclass
+};
+
+struct TreeClassifier {
+  TreeSum sum;
+  Labels classes;
+  Link link = Link::kIdentity;
+};
+
+struct TreeRegressor {
+  TreeSum sum;
+  Link link = Link::kIdentity;
+  bool column = true;
+};
+
+/// Elementwise steps replayed with scikit-learn's rounding: for float32 input
+/// each step is computed in double and rounded to float32, as numpy does for
+/// `X -= mean_` on a float32 array.
+struct Elementwise {
+  enum class Op : std::uint8_t { kSub, kDiv, kMul, kAdd, kClip };
+  struct Step {
+    Op op;
+    Vector values;  // per feature (kClip: two values, min and max)
+  };
+  std::vector<Step> steps;
+};
+
+struct Normalizer {
+  enum class Norm : std::uint8_t { kL1, kL2, kMax };
+  Norm norm = Norm::kL2;
+};
+
+struct Imputer {
+  double missing = 0;  // value treated as missing (NaN when missing_is_nan)
+  bool missing_is_nan = true;
+  Vector fill;                     // per input feature
+  std::vector<std::int64_t> keep;  // output columns (features whose statistic exists)
+  std::int64_t n_features = 0;
+};
+
+struct Binarizer {
+  double threshold = 0;
+};
+
+struct Passthrough {};
+
+struct Estimator;
+struct Pipeline {
+  std::vector<Estimator> steps;
+};
+
+using EstimatorKind =
+    std::variant<LinearClassifier, LinearRegressor, TreeClassifier, TreeRegressor, Elementwise,
+                 Normalizer, Imputer, Binarizer, Pipeline, Passthrough>;
+
+struct Estimator {
+  EstimatorKind kind;
+  std::string sklearn_class;     // canonical class name, for metadata and messages
+  std::int64_t n_features = -1;  // input width when known
+};
+
+/// True if the estimator outputs label + probabilities.
+bool is_classifier(const Estimator& e);
+
+}  // namespace depickle::model

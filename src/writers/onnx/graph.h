@@ -1,0 +1,73 @@
+#pragma once
+// A small builder over onnx::GraphProto: deterministic names, typed
+// initializers and nodes. Namespace note: ours is depickle::writers; `onnx`
+// below is always protobuf's ::onnx.
+
+#include <onnx/onnx_pb.h>
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace depickle::writers {
+
+enum class Elem : std::uint8_t { kFloat, kDouble, kInt64, kString, kBool };
+
+::onnx::TensorProto_DataType onnx_type(Elem elem);
+
+/// A value in the graph: its name, element type and number of columns
+/// (-1 when not known or not a matrix).
+struct Tensor {
+  std::string name;
+  Elem elem = Elem::kFloat;
+  std::int64_t cols = -1;
+};
+
+class GraphBuilder {
+ public:
+  explicit GraphBuilder(::onnx::GraphProto& graph) : graph_(graph) {}
+
+  /// A fresh name: `hint`, then `hint_1`, `hint_2`, ... (deterministic).
+  std::string fresh(std::string_view hint);
+
+  // Initializers.
+  Tensor constant(std::string_view hint, const std::vector<double>& values,
+                  const std::vector<std::int64_t>& dims, Elem elem = Elem::kDouble);
+  Tensor scalar(std::string_view hint, double value, Elem elem);
+  Tensor constant_ints(std::string_view hint, const std::vector<std::int64_t>& values,
+                       const std::vector<std::int64_t>& dims);
+  Tensor constant_strings(std::string_view hint, const std::vector<std::string>& values);
+
+  /// Adds a node with one new output of type `elem`.
+  Tensor op(std::string_view op_type, std::initializer_list<Tensor> inputs, Elem elem,
+            std::int64_t cols = -1, std::string_view domain = "");
+  /// The node just added by op(), to set attributes.
+  ::onnx::NodeProto& last() { return *graph_.mutable_node(graph_.node_size() - 1); }
+
+  // Common shapes of use.
+  Tensor cast(const Tensor& t, Elem to);
+  Tensor identity(const Tensor& t, const std::string& name);
+
+  [[nodiscard]] ::onnx::GraphProto& graph() { return graph_; }
+
+ private:
+  ::onnx::GraphProto& graph_;
+  std::unordered_map<std::string, int> used_;
+};
+
+// Attribute setters.
+void set_attr(::onnx::NodeProto& node, const std::string& name, std::int64_t value);
+void set_attr(::onnx::NodeProto& node, const std::string& name, const std::string& value);
+void set_attr(::onnx::NodeProto& node, const std::string& name,
+              const std::vector<std::int64_t>& values);
+void set_attr(::onnx::NodeProto& node, const std::string& name,
+              const std::vector<std::string>& values);
+void set_attr(::onnx::NodeProto& node, const std::string& name, const std::vector<float>& values);
+/// A double tensor attribute (the ai.onnx.ml *_as_tensor attributes).
+void set_tensor_attr(::onnx::NodeProto& node, const std::string& name,
+                     const std::vector<double>& values);
+
+}  // namespace depickle::writers

@@ -2,15 +2,18 @@
 
 #include "depickle.h"
 
+#include <cstdlib>
 #include <ostream>
 
 #include "converters/registry.h"
 #include "core/error.h"
+#include "core/sha256.h"
 #include "io/output.h"
 #include "pickle/disasm.h"
 #include "pickle/document.h"
 #include "pickle/scan.h"
 #include "pickle/summary.h"
+#include "writers/hdf5/hdf5_writer.h"
 #include "writers/json/json_writer.h"
 #include "writers/onnx/onnx_writer.h"
 
@@ -76,9 +79,15 @@ void write_format(const pickle::Document& doc, Format format, io::Output& out, c
   switch (format) {
   case Format::kJson: writers::write_json(doc, out, limits.max_nesting); return;
   case Format::kOnnx: writers::write_onnx(doc, out, options.onnx, limits); return;
-  case Format::kHdf5:
-    throw Error(ErrorCode::kUnsupported, str_cat(format_name(format), " output"),
-                "this build of depickle has no writer for it yet");
+  case Format::kHdf5: {
+    // HDF5 writes a file: write a temporary one, then copy it to the stream.
+    std::string dir = std::getenv("TMPDIR") != nullptr ? std::getenv("TMPDIR") : "/tmp";
+    io::AtomicFile temp(dir + "/depickle-stream.h5");
+    writers::write_hdf5(doc, temp.temp_path(), options.hdf5, limits);
+    io::RawInput bytes = io::read_input(temp.temp_path(), Limits{});
+    out.write(bytes.bytes.view());
+    return;  // `temp` is never committed: its file is removed
+  }
   }
 }
 
@@ -87,9 +96,10 @@ void write_format(const pickle::Document& doc, Format format, io::Output& out, c
 Model::Model(std::shared_ptr<pickle::Document> doc, Limits limits)
     : doc_(std::move(doc)), limits_(limits) {}
 
-Model Model::load(const std::string& path, const Limits& limits) {
+Model Model::load(const std::string& path, const Limits& limits, const std::string& expect_sha256) {
   pickle::LoadOptions options;
   options.limits = limits;
+  options.expect_sha256 = expect_sha256;
   if (path != "-") options.sidecar_dir = dir_of(path);
   return Model(pickle::Document::load_file(path, options), limits);
 }
@@ -164,7 +174,11 @@ void Model::save(const std::string& path, std::optional<Format> format,
     throw Error(ErrorCode::kUsage, str_cat("output ", path), "is the input file");
   }
   io::AtomicFile file(path);
-  write_format(*doc_, *format, file.out(), limits_, options);
+  if (*format == Format::kHdf5) {
+    writers::write_hdf5(*doc_, file.temp_path(), options.hdf5, limits_);
+  } else {
+    write_format(*doc_, *format, file.out(), limits_, options);
+  }
   file.commit();
 }
 
@@ -174,6 +188,11 @@ std::vector<ConverterInfo> onnx_converters() {
     out.push_back({str_cat(e.module, ".", e.name), std::string(e.family)});
   }
   return out;
+}
+
+std::string file_sha256(const std::string& path) {
+  io::RawInput raw = io::read_input(path, Limits{});
+  return sha256_hex(raw.bytes.view());
 }
 
 ScanResult scan(const std::string& path, const Limits& limits) {

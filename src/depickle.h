@@ -21,10 +21,17 @@
 #include <string_view>
 #include <vector>
 
+// Symbols of the shared library that form its API (everything else is hidden).
+#if defined(__GNUC__)
+#define DEPICKLE_API __attribute__((visibility("default")))
+#else
+#define DEPICKLE_API
+#endif
+
 namespace depickle {
 
 /// The library version ("0.1.0").
-std::string_view version();
+DEPICKLE_API std::string_view version();
 
 /// Error categories. Each maps to one CLI exit code (see exit_code()).
 enum class ErrorCode : std::uint8_t {
@@ -40,11 +47,11 @@ enum class ErrorCode : std::uint8_t {
 
 /// The CLI exit code of a category: 1 refused, 2 usage, 3 malformed/truncated,
 /// 4 unsupported, 5 limit exceeded, 6 output failure, 70 internal.
-int exit_code(ErrorCode code);
+DEPICKLE_API int exit_code(ErrorCode code);
 /// Short lowercase name used in messages ("refused", "malformed", ...).
-std::string_view category_name(ErrorCode code);
+DEPICKLE_API std::string_view category_name(ErrorCode code);
 
-class Error : public std::runtime_error {
+class DEPICKLE_API Error : public std::runtime_error {
  public:
   /// `subject` says what failed ("global 'posix.system'"); `detail` says why.
   Error(ErrorCode code, std::string subject, std::string detail = {},
@@ -124,17 +131,17 @@ struct LimitField {
 };
 
 /// All fields of Limits with their names and one-line descriptions.
-std::span<const LimitField> limit_fields();
+DEPICKLE_API std::span<const LimitField> limit_fields();
 
 /// Output formats.
 enum class Format : std::uint8_t { kJson, kOnnx, kHdf5 };
 
 /// "json", "onnx", "hdf5".
-std::string_view format_name(Format format);
+DEPICKLE_API std::string_view format_name(Format format);
 /// Parses "json", "onnx", "hdf5"/"h5".
-std::optional<Format> parse_format(std::string_view name);
+DEPICKLE_API std::optional<Format> parse_format(std::string_view name);
 /// The format an output path asks for by its extension (.json, .onnx, .h5, .hdf5).
-std::optional<Format> format_for_path(std::string_view path);
+DEPICKLE_API std::optional<Format> format_for_path(std::string_view path);
 
 /// Options of the ONNX writer.
 struct OnnxOptions {
@@ -147,9 +154,16 @@ struct OnnxOptions {
   bool zipmap = false;
 };
 
+/// Options of the HDF5 writer.
+struct Hdf5Options {
+  /// Deflate level 0-9 for datasets (0: none).
+  unsigned compress = 0;
+};
+
 /// Options of all writers.
 struct WriteOptions {
   OnnxOptions onnx;
+  Hdf5Options hdf5;
 };
 
 namespace pickle {
@@ -159,11 +173,13 @@ class Document;
 /// A pickle or joblib file, read by the restricted VM into an inert object
 /// graph. Loading never executes anything from the file: globals outside the
 /// allow-list are refused (ErrorCode::kRefused).
-class Model {
+class DEPICKLE_API Model {
  public:
   /// Loads a file; "-" reads stdin. joblib < 0.10 sidecar arrays are read
-  /// from the file's own directory.
-  static Model load(const std::string& path, const Limits& limits = {});
+  /// from the file's own directory. With `expect_sha256` (hex), an input whose
+  /// SHA-256 differs is refused (ErrorCode::kRefused) before it is parsed.
+  static Model load(const std::string& path, const Limits& limits = {},
+                    const std::string& expect_sha256 = {});
   /// Loads from memory; `bytes` must stay valid while the Model is used.
   static Model load_bytes(std::string_view bytes, std::string name = "<memory>",
                           const Limits& limits = {});
@@ -211,7 +227,7 @@ struct ConverterInfo {
   std::string family;         // linear, tree, preprocessing, composition
 };
 /// Every class `convert -o x.onnx` supports (older module spellings resolve to these).
-std::vector<ConverterInfo> onnx_converters();
+DEPICKLE_API std::vector<ConverterInfo> onnx_converters();
 
 /// One global (or refused construct) found by a scan.
 struct ScanFinding {
@@ -233,12 +249,15 @@ struct ScanResult {
   std::string error;          // for kInvalid: the one-line message
 };
 
+/// SHA-256 (hex) of a file's bytes.
+DEPICKLE_API std::string file_sha256(const std::string& path);
+
 /// Reads every opcode of a file (past refused globals, into every joblib
 /// array and nested or concatenated pickle) without executing anything.
-ScanResult scan(const std::string& path, const Limits& limits = {});
+DEPICKLE_API ScanResult scan(const std::string& path, const Limits& limits = {});
 
 /// pickletools-style listing of every opcode with its byte offset (joblib
 /// inline array data and nested pickles are shown where they occur).
-std::string disassemble(const std::string& path, const Limits& limits = {});
+DEPICKLE_API std::string disassemble(const std::string& path, const Limits& limits = {});
 
 }  // namespace depickle

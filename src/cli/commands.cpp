@@ -4,6 +4,7 @@
 
 #include <charconv>
 #include <cstdio>
+#include <fstream>
 #include <iostream>
 
 #include "core/error.h"
@@ -19,12 +20,86 @@ bool same_file(const std::string& a, const std::string& b) {
 }
 }  // namespace
 
+namespace {
+
+std::string json_string(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned char>(c));
+      out += buf;
+    } else {
+      out += c;
+    }
+  }
+  return out + "\"";
+}
+
+// A provenance record for build pipelines: what went in, what came out, with
+// which version and options. Written atomically like every output.
+void write_manifest(const ConvertArgs& args, const Model& model, const Limits& limits) {
+  Format format =
+      args.format.value_or(args.output == "-" ? Format::kJson : *format_for_path(args.output));
+  std::string out = "{\n";
+  out += str_cat("  \"depickle_version\": ", json_string(version()), ",\n");
+  out +=
+      str_cat("  \"input\": {\"path\": ", json_string(args.input),
+              ", \"sha256\": ", json_string(model.sha256()), ", \"bytes\": ", model.input_bytes(),
+              ", \"container\": ", json_string(model.container()),
+              ", \"protocol\": ", model.protocol(), ", \"sklearn_version\": ",
+              model.sklearn_version() ? json_string(*model.sklearn_version()) : "null",
+              ", \"class\": ", json_string(model.root_type()), "},\n");
+  if (args.output == "-") {
+    out += str_cat("  \"output\": {\"path\": \"-\", \"format\": ", json_string(format_name(format)),
+                   "},\n");
+  } else {
+    struct stat st {};
+    stat(args.output.c_str(), &st);
+    out += str_cat("  \"output\": {\"path\": ", json_string(args.output),
+                   ", \"format\": ", json_string(format_name(format)),
+                   ", \"sha256\": ", json_string(file_sha256(args.output)),
+                   ", \"bytes\": ", st.st_size, "},\n");
+  }
+  const auto& o = args.options;
+  out += str_cat("  \"options\": {\"opset\": ", o.onnx.opset, ", \"double\": ", o.onnx.double_input,
+                 ", \"zipmap\": ", o.onnx.zipmap, ", \"compress\": ", o.hdf5.compress,
+                 ", \"limits\": {");
+  Limits defaults;
+  bool first = true;
+  for (const auto& f : limit_fields()) {
+    if (limits.*f.member == defaults.*f.member) continue;  // only the overridden ones
+    out += str_cat(first ? "" : ", ", json_string(f.name), ": ", limits.*f.member);
+    first = false;
+  }
+  out += "}}\n}\n";
+  std::string temp = args.manifest + ".depickle-tmp";
+  {
+    std::ofstream f(temp, std::ios::binary | std::ios::trunc);
+    f << out;
+    if (!f.flush()) {
+      std::remove(temp.c_str());
+      throw Error(ErrorCode::kOutput, str_cat("manifest ", args.manifest), "cannot write it");
+    }
+  }
+  if (std::rename(temp.c_str(), args.manifest.c_str()) != 0) {
+    std::remove(temp.c_str());
+    throw Error(ErrorCode::kOutput, str_cat("manifest ", args.manifest),
+                "cannot rename it into place");
+  }
+}
+
+}  // namespace
+
 int convert(const ConvertArgs& args, const Limits& limits) {
   // Checked before reading anything: the input is never overwritten.
   if (args.output != "-" && args.input != "-" && same_file(args.input, args.output)) {
     throw Error(ErrorCode::kUsage, str_cat("output ", args.output), "is the input file");
   }
-  Model model = Model::load(args.input, limits);
+  Model model = Model::load(args.input, limits, args.expect_sha256);
   if (args.output == "-") {
     model.write(args.format.value_or(Format::kJson), std::cout, args.options);
     std::cout.flush();
@@ -32,6 +107,7 @@ int convert(const ConvertArgs& args, const Limits& limits) {
   } else {
     model.save(args.output, args.format, args.options);
   }
+  if (!args.manifest.empty()) write_manifest(args, model, limits);
   return 0;
 }
 

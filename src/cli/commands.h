@@ -14,6 +14,8 @@ struct ConvertArgs {
   std::string output;
   std::optional<Format> format;
   WriteOptions options;
+  std::string expect_sha256;  // refuse an input with another hash
+  std::string manifest;       // write a provenance record here
 };
 
 struct InspectArgs {

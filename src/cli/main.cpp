@@ -46,6 +46,12 @@ int run(int argc, char** argv) {
                         "ONNX: float64 input X (exact for linear models) instead of float32");
   convert_cmd->add_flag("--zipmap", convert.options.onnx.zipmap,
                         "ONNX: add skl2onnx's ZipMap (outputs output_label, output_probability)");
+  convert_cmd->add_option("--expect-sha256", convert.expect_sha256,
+                          "Refuse (exit 1) an input whose SHA-256 differs, before parsing it");
+  convert_cmd->add_option("--manifest", convert.manifest,
+                          "Write a JSON provenance record: input/output SHA-256, version, options");
+  convert_cmd->add_option("--compress", convert.options.hdf5.compress,
+                          "HDF5: deflate level 0-9 for datasets (default 0: none)");
   add_limits(convert_cmd);
 
   depickle::cli::InspectArgs inspect;

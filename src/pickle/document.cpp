@@ -1,5 +1,6 @@
 #include "pickle/document.h"
 
+#include <cctype>
 #include <deque>
 #include <unordered_set>
 
@@ -34,6 +35,15 @@ std::unique_ptr<Document> Document::load_bytes(std::string_view bytes, std::stri
 }
 
 void Document::parse(const LoadOptions& options) {
+  if (!options.expect_sha256.empty()) {
+    std::string want = options.expect_sha256;
+    for (char& c : want) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (sha256() != want) {
+      throw Error(ErrorCode::kRefused, str_cat("input ", name_),
+                  str_cat("its SHA-256 is ", sha256(), ", not the expected ", want,
+                          " (nothing was parsed)"));
+    }
+  }
   if (input_.empty()) throw Error(ErrorCode::kMalformed, "empty input", "no pickle data", 0);
   stream_ = io::open_stream(input_, options.limits);
   if (stream_.data.empty()) {

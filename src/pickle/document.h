@@ -27,6 +27,8 @@ struct LoadOptions {
   /// Directory of the input file, for joblib < 0.10 sidecar arrays; empty
   /// when the input is not a file.
   std::string sidecar_dir;
+  /// If set (hex), the input's SHA-256 must match before anything is parsed.
+  std::string expect_sha256;
 };
 
 class Document {

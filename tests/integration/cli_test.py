@@ -69,6 +69,25 @@ def main():
     r = run(["convert", logistic, "-o", os.path.join(tmp, "c.data"), "--to", "json"])
     check(r.returncode == 0, "--to overrides the extension")
 
+    # Provenance: --expect-sha256 refuses before parsing; --manifest records hashes.
+    import hashlib
+    import json
+    digest = hashlib.sha256(open(logistic, "rb").read()).hexdigest()
+    onnx_out = os.path.join(tmp, "m.onnx")
+    manifest = os.path.join(tmp, "m.manifest.json")
+    r = run(["convert", logistic, "-o", onnx_out, "--expect-sha256", digest.upper(), "--manifest", manifest])
+    check(r.returncode == 0, "--expect-sha256 with the right hash converts")
+    m = json.load(open(manifest))
+    check(m["input"]["sha256"] == digest and m["output"]["format"] == "onnx"
+          and m["output"]["sha256"] == hashlib.sha256(open(onnx_out, "rb").read()).hexdigest()
+          and m["depickle_version"] and m["options"]["opset"] == 15,
+          "--manifest records input and output SHA-256, version and options")
+    r = run(["convert", logistic, "-o", os.path.join(tmp, "w.onnx"), "--expect-sha256", "0" * 64])
+    check(r.returncode == 1 and one_line_error(r) and b"nothing was parsed" in r.stderr
+          and not os.path.exists(os.path.join(tmp, "w.onnx")), "--expect-sha256 mismatch: exit 1, no output")
+    r = run(["convert", "-", "-o", "-", "--to", "hdf5"], stdin=open(logistic, "rb").read())
+    check(r.returncode == 0 and r.stdout[:8] == b"\x89HDF\r\n\x1a\n", "HDF5 to stdout")
+
     # Failures leave nothing behind and never touch the input or an old output.
     evil = os.path.join(tmp, "evil.pkl")
     open(evil, "wb").write(EVIL)

@@ -190,6 +190,25 @@ std::vector<ConverterInfo> onnx_converters() {
   return out;
 }
 
+std::string_view verdict_name(ScanResult::Verdict verdict) {
+  switch (verdict) {
+  case ScanResult::Verdict::kSafe: return "safe";
+  case ScanResult::Verdict::kUnsafe: return "unsafe";
+  case ScanResult::Verdict::kUnknown: return "unknown";
+  case ScanResult::Verdict::kInvalid: return "invalid";
+  }
+  return "?";
+}
+
+std::string_view category_name(ScanFinding::Category category) {
+  switch (category) {
+  case ScanFinding::Category::kAllowed: return "allowed";
+  case ScanFinding::Category::kUnsafe: return "unsafe";
+  case ScanFinding::Category::kUnknown: return "unknown";
+  }
+  return "?";
+}
+
 std::string file_sha256(const std::string& path) {
   io::RawInput raw = io::read_input(path, Limits{});
   return sha256_hex(raw.bytes.view());

@@ -229,31 +229,43 @@ struct ConverterInfo {
 /// Every class `convert -o x.onnx` supports (older module spellings resolve to these).
 DEPICKLE_API std::vector<ConverterInfo> onnx_converters();
 
-/// One global (or refused construct) found by a scan.
+/// One global, or refused construct, found by a scan.
 struct ScanFinding {
-  std::string global;  // "posix.system", or a description of a refused opcode
+  enum class Category : std::uint8_t {
+    kAllowed,  // on the allow-list
+    kUnsafe,   // known to run code when Python loads it (schemas/dangerous-globals.tsv)
+    kUnknown,  // neither: a third-party or __main__ class, or a refused opcode
+  };
+  std::string what;  // "posix.system", or a refused construct ("persistent id")
   std::uint64_t offset = 0;
-  std::string opcode;  // GLOBAL, STACK_GLOBAL, INST, ...
-  bool allowed = false;
+  std::string opcode;  // GLOBAL, STACK_GLOBAL, INST, ...; empty for refused constructs
+  Category category = Category::kAllowed;
+  bool is_global = true;
 };
 
 /// The verdict on one file.
 struct ScanResult {
-  enum class Verdict : std::uint8_t { kSafe, kRefused, kInvalid };
+  enum class Verdict : std::uint8_t { kSafe, kUnsafe, kUnknown, kInvalid };
   std::string name;
   Verdict verdict = Verdict::kSafe;
-  std::vector<ScanFinding> findings;  // every global, in stream order
+  std::vector<ScanFinding> findings;  // every global and refused construct, in stream order
   std::string container;
   int protocol = 0;
   std::uint64_t pickles = 0;  // 1, or more for concatenated pickles
-  std::string error;          // for kInvalid: the one-line message
+  std::string error;          // the one-line message when the file could not be read to its end
 };
 
 /// SHA-256 (hex) of a file's bytes.
 DEPICKLE_API std::string file_sha256(const std::string& path);
 
-/// Reads every opcode of a file (past refused globals, into every joblib
-/// array and nested or concatenated pickle) without executing anything.
+DEPICKLE_API std::string_view verdict_name(ScanResult::Verdict verdict);
+DEPICKLE_API std::string_view category_name(ScanFinding::Category category);
+
+/// Reads every opcode of a file — past refused globals and opcodes, into every
+/// joblib array, compression, nested and concatenated pickle — without
+/// executing anything. Verdict: unsafe if any global is known to run code,
+/// else unknown if anything is outside the allow-list, else invalid if the file
+/// is malformed or exceeds a limit, else safe.
 DEPICKLE_API ScanResult scan(const std::string& path, const Limits& limits = {});
 
 /// pickletools-style listing of every opcode with its byte offset (joblib

@@ -121,37 +121,72 @@ int inspect(const InspectArgs& args, const Limits& limits) {
   return 0;
 }
 
+namespace {
+
+std::string scan_json(const ScanResult& r) {
+  std::string out = str_cat(
+      "{\"file\": ", json_string(r.name), ", \"verdict\": ", json_string(verdict_name(r.verdict)),
+      ", \"container\": ", r.container.empty() ? "null" : json_string(r.container),
+      ", \"protocol\": ", r.protocol, ", \"pickles\": ", r.pickles, ", \"findings\": [");
+  bool first = true;
+  for (const auto& f : r.findings) {
+    if (f.category == ScanFinding::Category::kAllowed) continue;  // only what is not allowed
+    out += str_cat(first ? "" : ", ", "{\"", f.is_global ? "global" : "what",
+                   "\": ", json_string(f.what), ", \"offset\": ", f.offset,
+                   ", \"opcode\": ", f.opcode.empty() ? "null" : json_string(f.opcode),
+                   ", \"category\": ", json_string(category_name(f.category)), "}");
+    first = false;
+  }
+  std::size_t allowed = 0;
+  for (const auto& f : r.findings) allowed += f.category == ScanFinding::Category::kAllowed;
+  out += str_cat("], \"allowed_globals\": ", allowed,
+                 ", \"error\": ", r.error.empty() ? "null" : json_string(r.error), "}");
+  return out;
+}
+
+void scan_text(const ScanResult& r) {
+  std::size_t allowed = 0;
+  for (const auto& f : r.findings) allowed += f.category == ScanFinding::Category::kAllowed;
+  std::cout << r.name << ": " << verdict_name(r.verdict);
+  if (r.verdict == ScanResult::Verdict::kSafe) {
+    std::cout << " (" << r.container << ", protocol " << r.protocol << ", " << allowed
+              << " globals, all allow-listed"
+              << (r.pickles > 1 ? str_cat(", ", r.pickles, " pickles") : std::string()) << ")";
+  }
+  if (r.verdict == ScanResult::Verdict::kInvalid) std::cout << ": " << r.error;
+  std::cout << "\n";
+  for (const auto& f : r.findings) {
+    if (f.category == ScanFinding::Category::kAllowed) continue;
+    std::cout << "  " << (f.is_global ? "global '" + f.what + "'" : f.what) << " at byte "
+              << f.offset << (f.opcode.empty() ? "" : " (" + f.opcode + ")") << ": "
+              << (f.category == ScanFinding::Category::kUnsafe ? "known to run code"
+                                                               : "not on the allow-list")
+              << "\n";
+  }
+  if (r.verdict != ScanResult::Verdict::kInvalid && !r.error.empty()) {
+    std::cout << "  then stopped: " << r.error << "\n";
+  }
+}
+
+}  // namespace
+
 int scan(const ScanArgs& args, const Limits& limits) {
-  // picklescan-compatible: 0 all safe, 1 any file refused, 2 a file could not be scanned.
-  bool any_refused = false;
-  bool any_invalid = false;
+  // picklescan-compatible: 0 all safe, 1 any unsafe or unknown, 2 unreadable files.
+  bool flagged = false;
+  bool invalid = false;
   for (const auto& input : args.inputs) {
     ScanResult r = depickle::scan(input, limits);
-    std::size_t allowed = 0;
-    for (const auto& f : r.findings) allowed += f.allowed ? 1 : 0;
-    switch (r.verdict) {
-    case ScanResult::Verdict::kSafe:
-      std::cout << r.name << ": safe (" << r.container << ", protocol " << r.protocol << ", "
-                << allowed << " allow-listed globals)\n";
-      break;
-    case ScanResult::Verdict::kRefused:
-      any_refused = true;
-      std::cout << r.name << ": refused\n";
-      for (const auto& f : r.findings) {
-        if (!f.allowed) {
-          std::cout << "  " << (f.opcode.empty() ? f.global : "global '" + f.global + "'")
-                    << " at byte " << f.offset << ": not on the allow-list\n";
-        }
-      }
-      break;
-    case ScanResult::Verdict::kInvalid:
-      any_invalid = true;
-      std::cout << r.name << ": invalid: " << r.error << "\n";
-      break;
+    flagged = flagged || r.verdict == ScanResult::Verdict::kUnsafe ||
+              r.verdict == ScanResult::Verdict::kUnknown;
+    invalid = invalid || r.verdict == ScanResult::Verdict::kInvalid;
+    if (args.json) {
+      std::cout << scan_json(r) << "\n";
+    } else {
+      scan_text(r);
     }
   }
   std::cout.flush();
-  return any_refused ? 1 : any_invalid ? 2 : 0;
+  return flagged ? 1 : invalid ? 2 : 0;
 }
 
 void set_limit(Limits& limits, const std::string& assignment) {
@@ -185,7 +220,8 @@ std::string exit_code_help() {
          "  5   a resource limit was exceeded (see --limit)\n"
          "  6   the output could not be written\n"
          "  70  internal error\n"
-         "scan: 0 every file safe, 1 any file refused, 2 a file could not be scanned.\n";
+         "scan: 0 every file safe, 1 any file unsafe or unknown, 2 a file could not be read\n"
+         "      (picklescan's convention).\n";
 }
 
 }  // namespace depickle::cli

@@ -25,6 +25,7 @@ struct InspectArgs {
 
 struct ScanArgs {
   std::vector<std::string> inputs;
+  bool json = false;  // one JSON object per file per line
 };
 
 int convert(const ConvertArgs& args, const Limits& limits);

@@ -67,6 +67,7 @@ int run(int argc, char** argv) {
       "scan",
       "Check files against the allow-list without loading them (exit 0 only if all are safe)");
   scan_cmd->add_option("inputs", scan.inputs, "Files to scan")->required();
+  scan_cmd->add_flag("--json", scan.json, "One JSON object per file per line");
   add_limits(scan_cmd);
 
   auto* list_cmd =

@@ -172,11 +172,18 @@ Global* Machine::resolve(std::string_view module, std::string_view name, std::st
   return g;
 }
 
+// Converting stops at a refused construct. A scan records it and goes on,
+// with a placeholder where a value is needed, to find everything in the file.
 void Machine::refuse(std::string subject, std::string detail) {
-  if (options_.scan && options_.sink != nullptr) {
-    options_.sink->refused(subject, op_offset_);
+  if (options_.scan) {
+    if (options_.sink != nullptr) options_.sink->refused(subject, op_offset_);
+    return;
   }
   throw Error(ErrorCode::kRefused, std::move(subject), std::move(detail));
+}
+
+Global* Machine::placeholder(std::string_view what) {
+  return arena_.make<Global>("<refused>", arena_.copy(what), nullptr, op_offset_);
 }
 
 // ---------------------------------------------------------------------------
@@ -260,8 +267,12 @@ Value* Machine::make_object(Global* cls, Seq* args, Value* kwargs) {
 Value* Machine::call(Value* callable, Value* args_value, Value* kwargs, std::string_view opcode) {
   auto* g = as<Global>(callable);
   if (g == nullptr) {
-    refuse(str_cat(opcode, " of a ", kind_name(callable->kind)),
+    // A scan already reported the refused global this value came from.
+    if (is_opaque_object(callable))
+      return make_object(static_cast<Object*>(callable)->cls, nullptr, nullptr);
+    refuse(str_cat(opcode, " calls a value of type ", kind_name(callable->kind)),
            "only allow-listed classes can be instantiated (nothing was executed)");
+    return make_object(placeholder(str_cat(opcode, " result")), nullptr, nullptr);
   }
   Seq* args = as_tuple(args_value);
   if (args == nullptr) {
@@ -286,6 +297,7 @@ Value* Machine::call(Value* callable, Value* args_value, Value* kwargs, std::str
   case GlobalKind::kFunction:
     refuse(str_cat("call of '", g->qualified(), "'"),
            "it is allow-listed as a value only; calling it is refused (nothing was executed)");
+    return make_object(g, args, kwargs);
   case GlobalKind::kNdarray:
     return unsupported("direct ndarray construction (numpy pickles use _reconstruct)");
   case GlobalKind::kNdarrayReconstruct: return numpy::reconstruct(arena_, *args, op_offset_);
@@ -441,6 +453,7 @@ void Machine::build(Value* target, Value* state) {
   case Kind::kGlobal:
     refuse(str_cat("BUILD on '", static_cast<Global*>(target)->qualified(), "'"),
            "setting attributes of a class or function is refused (nothing was executed)");
+    return;
   default:
     throw Error(ErrorCode::kMalformed, "",
                 str_cat("cannot set the state of a ", kind_name(target->kind)));
@@ -836,17 +849,32 @@ void Machine::step(std::uint8_t byte) {
   // -- refused: these load objects from outside the pickle
   case Op::PERSID:
   case Op::BINPERSID:
+    if (static_cast<Op>(byte) == Op::PERSID) {
+      cursor_.read_line();
+    } else {
+      pop();
+    }
     refuse("persistent id",
            "persistent ids load objects from outside the file (nothing was executed)");
+    return push(placeholder("persistent id"));
   case Op::EXT1:
   case Op::EXT2:
-  case Op::EXT4:
-    refuse("extension code",
+  case Op::EXT4: {
+    std::int64_t code = static_cast<Op>(byte) == Op::EXT1   ? cursor_.read_u8()
+                        : static_cast<Op>(byte) == Op::EXT2 ? cursor_.read_le<std::uint16_t>()
+                                                            : cursor_.read_le<std::int32_t>();
+    refuse(str_cat("extension code ", code),
            "the copyreg extension registry names globals indirectly; refused "
            "(nothing was executed)");
+    return push(placeholder(str_cat("extension code ", code)));
+  }
   case Op::NEXT_BUFFER:
+    refuse("out-of-band buffer", "protocol 5 out-of-band buffers are data outside the file");
+    return push(arena_.make<Bytes>(std::string_view(), false, op_offset_));
   case Op::READONLY_BUFFER:
     refuse("out-of-band buffer", "protocol 5 out-of-band buffers are data outside the file");
+    (void)top();
+    return;
   }
   throw Error(
       ErrorCode::kMalformed,

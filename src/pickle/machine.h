@@ -109,7 +109,8 @@ class Machine {
   Value* read_joblib_array(Object* wrapper);
   Value* read_legacy_joblib_array(Object* wrapper);
   Value* run_nested(Cursor& cursor, std::string_view what);
-  [[noreturn]] void refuse(std::string subject, std::string detail);
+  void refuse(std::string subject, std::string detail);
+  Global* placeholder(std::string_view what);
 
   Arena& arena_;
   std::pmr::memory_resource* mr_;

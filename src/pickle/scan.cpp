@@ -1,16 +1,22 @@
 #include "pickle/scan.h"
 
 #include "core/error.h"
+#include "pickle/danger.h"
 #include "pickle/document.h"
 
 namespace depickle::pickle {
 
 void FindingCollector::global(const Global& g, std::uint64_t offset, std::string_view opcode) {
-  findings.push_back({g.qualified(), offset, std::string(opcode), g.entry != nullptr});
+  ScanFinding::Category category = ScanFinding::Category::kAllowed;
+  if (g.entry == nullptr) {
+    category = known_dangerous(g.module, g.name) ? ScanFinding::Category::kUnsafe
+                                                 : ScanFinding::Category::kUnknown;
+  }
+  findings.push_back({g.qualified(), offset, std::string(opcode), category, true});
 }
 
 void FindingCollector::refused(std::string_view what, std::uint64_t offset) {
-  findings.push_back({std::string(what), offset, "", false});
+  findings.push_back({std::string(what), offset, "", ScanFinding::Category::kUnknown, false});
 }
 
 ScanResult scan_file(const std::string& path, const Limits& limits) {
@@ -27,25 +33,27 @@ ScanResult scan_file(const std::string& path, const Limits& limits) {
                           : slash == 0               ? "/"
                                                      : path.substr(0, slash);
   }
+  bool invalid = false;
   try {
     auto doc = Document::load_file(path, options);
     result.container = doc->container();
     result.protocol = doc->protocol();
     result.pickles = 1 + doc->extra_roots().size();
   } catch (const Error& e) {
-    if (e.code() == ErrorCode::kRefused) {
-      result.verdict = ScanResult::Verdict::kRefused;
-    } else {
-      result.verdict = ScanResult::Verdict::kInvalid;
-    }
+    invalid = true;
     result.error = e.message();
   }
   result.findings = std::move(collector.findings);
-  if (result.verdict == ScanResult::Verdict::kSafe) {
-    for (const auto& f : result.findings) {
-      if (!f.allowed) result.verdict = ScanResult::Verdict::kRefused;
-    }
+  bool unsafe = false;
+  bool unknown = false;
+  for (const auto& f : result.findings) {
+    unsafe = unsafe || f.category == ScanFinding::Category::kUnsafe;
+    unknown = unknown || f.category == ScanFinding::Category::kUnknown;
   }
+  result.verdict = unsafe    ? ScanResult::Verdict::kUnsafe
+                   : unknown ? ScanResult::Verdict::kUnknown
+                   : invalid ? ScanResult::Verdict::kInvalid
+                             : ScanResult::Verdict::kSafe;
   return result;
 }
 

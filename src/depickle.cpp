@@ -19,10 +19,6 @@
 
 namespace depickle {
 
-std::string_view version() {
-  return DEPICKLE_VERSION;
-}
-
 std::string_view format_name(Format format) {
   switch (format) {
   case Format::kJson: return "json";

@@ -566,7 +566,7 @@ class Hdf5Writer {
 }  // namespace
 
 void write_hdf5(const pickle::Document& doc, const std::string& path, const Hdf5Options& options,
-                const Limits& limits) {
+                const Limits& limits, bool in_memory) {
   if (options.compress > 9) {
     throw Error(ErrorCode::kUsage, str_cat("--compress ", options.compress),
                 "deflate levels are 0 to 9");
@@ -575,6 +575,7 @@ void write_hdf5(const pickle::Document& doc, const std::string& path, const Hdf5
   try {
     H5::FileAccPropList fapl;
     fapl.setLibverBounds(H5F_LIBVER_V18, H5F_LIBVER_LATEST);  // creation order, dense attributes
+    if (in_memory) fapl.setCore(1 << 20, false);
     H5::FileCreatPropList fcpl;
     H5Pset_link_creation_order(fcpl.getId(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);
     H5Pset_attr_creation_order(fcpl.getId(), H5P_CRT_ORDER_TRACKED | H5P_CRT_ORDER_INDEXED);

@@ -9,8 +9,9 @@
 
 namespace depickle::writers {
 
-/// Writes `doc` to a new HDF5 file at `path` (HDF5 needs a file, not a stream).
+/// Writes `doc` to a new HDF5 file at `path` (HDF5 needs a file, not a
+/// stream). `in_memory` keeps the file in memory and discards it (fuzzing).
 void write_hdf5(const pickle::Document& doc, const std::string& path, const Hdf5Options& options,
-                const Limits& limits);
+                const Limits& limits, bool in_memory = false);
 
 }  // namespace depickle::writers

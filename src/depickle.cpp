@@ -92,18 +92,30 @@ void write_format(const pickle::Document& doc, Format format, io::Output& out, c
 Model::Model(std::shared_ptr<pickle::Document> doc, Limits limits)
     : doc_(std::move(doc)), limits_(limits) {}
 
-Model Model::load(const std::string& path, const Limits& limits, const std::string& expect_sha256) {
+namespace {
+pickle::LoadOptions internal_options(const LoadOptions& o) {
   pickle::LoadOptions options;
-  options.limits = limits;
-  options.expect_sha256 = expect_sha256;
+  options.limits = o.limits;
+  options.expect_sha256 = o.expect_sha256;
+  options.allow_globals = o.allow_globals;
+  return options;
+}
+}  // namespace
+
+Model Model::load(const std::string& path, const LoadOptions& o) {
+  pickle::LoadOptions options = internal_options(o);
   if (path != "-") options.sidecar_dir = dir_of(path);
-  return Model(pickle::Document::load_file(path, options), limits);
+  return Model(pickle::Document::load_file(path, options), o.limits);
 }
 
-Model Model::load_bytes(std::string_view bytes, std::string name, const Limits& limits) {
-  pickle::LoadOptions options;
-  options.limits = limits;
-  return Model(pickle::Document::load_bytes(bytes, std::move(name), options), limits);
+Model Model::load(const std::string& path, const Limits& limits) {
+  LoadOptions o;
+  o.limits = limits;
+  return load(path, o);
+}
+
+Model Model::load_bytes(std::string_view bytes, std::string name, const LoadOptions& o) {
+  return Model(pickle::Document::load_bytes(bytes, std::move(name), internal_options(o)), o.limits);
 }
 
 const std::string& Model::name() const {

@@ -143,6 +143,18 @@ DEPICKLE_API std::optional<Format> parse_format(std::string_view name);
 /// The format an output path asks for by its extension (.json, .onnx, .h5, .hdf5).
 DEPICKLE_API std::optional<Format> format_for_path(std::string_view path);
 
+/// How to read an input.
+struct LoadOptions {
+  Limits limits;
+  /// If set (hex), an input whose SHA-256 differs is refused
+  /// (ErrorCode::kRefused) before anything is parsed.
+  std::string expect_sha256;
+  /// Globals outside the allow-list to record anyway, as inert objects or
+  /// calls (never executed, never converted to ONNX): exact "module.name" or
+  /// "module.*". For files that wrap scikit-learn models in third-party classes.
+  std::vector<std::string> allow_globals;
+};
+
 /// Options of the ONNX writer.
 struct OnnxOptions {
   /// ai.onnx opset (13-17; ai.onnx.ml is always 3).
@@ -176,13 +188,12 @@ class Document;
 class DEPICKLE_API Model {
  public:
   /// Loads a file; "-" reads stdin. joblib < 0.10 sidecar arrays are read
-  /// from the file's own directory. With `expect_sha256` (hex), an input whose
-  /// SHA-256 differs is refused (ErrorCode::kRefused) before it is parsed.
-  static Model load(const std::string& path, const Limits& limits = {},
-                    const std::string& expect_sha256 = {});
+  /// from the file's own directory.
+  static Model load(const std::string& path, const LoadOptions& options = {});
+  static Model load(const std::string& path, const Limits& limits);
   /// Loads from memory; `bytes` must stay valid while the Model is used.
   static Model load_bytes(std::string_view bytes, std::string name = "<memory>",
-                          const Limits& limits = {});
+                          const LoadOptions& options = {});
 
   /// Input name, as given.
   [[nodiscard]] const std::string& name() const;
@@ -216,7 +227,7 @@ class DEPICKLE_API Model {
   [[nodiscard]] const pickle::Document& document() const { return *doc_; }
 
  private:
-  explicit Model(std::shared_ptr<pickle::Document> doc, Limits limits);
+  Model(std::shared_ptr<pickle::Document> doc, Limits limits);
   std::shared_ptr<pickle::Document> doc_;
   Limits limits_;
 };

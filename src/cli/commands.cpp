@@ -99,7 +99,11 @@ int convert(const ConvertArgs& args, const Limits& limits) {
   if (args.output != "-" && args.input != "-" && same_file(args.input, args.output)) {
     throw Error(ErrorCode::kUsage, str_cat("output ", args.output), "is the input file");
   }
-  Model model = Model::load(args.input, limits, args.expect_sha256);
+  LoadOptions load;
+  load.limits = limits;
+  load.expect_sha256 = args.expect_sha256;
+  load.allow_globals = args.allow_globals;
+  Model model = Model::load(args.input, load);
   if (args.output == "-") {
     model.write(args.format.value_or(Format::kJson), std::cout, args.options);
     std::cout.flush();

@@ -14,8 +14,9 @@ struct ConvertArgs {
   std::string output;
   std::optional<Format> format;
   WriteOptions options;
-  std::string expect_sha256;  // refuse an input with another hash
-  std::string manifest;       // write a provenance record here
+  std::string expect_sha256;               // refuse an input with another hash
+  std::vector<std::string> allow_globals;  // --allow-global
+  std::string manifest;                    // write a provenance record here
 };
 
 struct InspectArgs {

@@ -46,6 +46,11 @@ int run(int argc, char** argv) {
                         "ONNX: float64 input X (exact for linear models) instead of float32");
   convert_cmd->add_flag("--zipmap", convert.options.onnx.zipmap,
                         "ONNX: add skl2onnx's ZipMap (outputs output_label, output_probability)");
+  convert_cmd
+      ->add_option("--allow-global", convert.allow_globals,
+                   "Record this global although it is not allow-listed (inert, never "
+                   "executed, never converted to ONNX): module.name or module.* (repeatable)")
+      ->type_name("NAME");
   convert_cmd->add_option("--expect-sha256", convert.expect_sha256,
                           "Refuse (exit 1) an input whose SHA-256 differs, before parsing it");
   convert_cmd->add_option("--manifest", convert.manifest,

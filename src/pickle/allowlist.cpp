@@ -1,5 +1,6 @@
 #include "pickle/allowlist.h"
 
+#include <algorithm>
 #include <array>
 
 #include "core/error.h"
@@ -12,7 +13,7 @@ extern const std::string_view kAllowlistRenamesTsv;
 
 namespace {
 
-constexpr std::array<std::pair<std::string_view, GlobalKind>, 21> kKindNames = {{
+constexpr std::array<std::pair<std::string_view, GlobalKind>, 22> kKindNames = {{
     {"class", GlobalKind::kClass},
     {"function", GlobalKind::kFunction},
     {"ndarray_reconstruct", GlobalKind::kNdarrayReconstruct},
@@ -34,6 +35,7 @@ constexpr std::array<std::pair<std::string_view, GlobalKind>, 21> kKindNames = {
     {"ufunc_reconstruct", GlobalKind::kUfuncReconstruct},
     {"new_object", GlobalKind::kNewObject},
     {"pyx_unpickle", GlobalKind::kPyxUnpickle},
+    {"user_allowed", GlobalKind::kUserAllowed},
 }};
 
 std::string key_of(std::string_view module, std::string_view name) {
@@ -125,6 +127,29 @@ std::string_view Allowlist::canonical_module(std::string_view module) const {
 const AllowEntry* Allowlist::find(std::string_view module, std::string_view name) const {
   auto it = by_name_.find(key_of(canonical_module(module), name));
   return it == by_name_.end() ? nullptr : it->second;
+}
+
+UserAllowlist::UserAllowlist(const std::vector<std::string>& patterns) {
+  for (const auto& p : patterns) {
+    if (p.size() > 2 && p.compare(p.size() - 2, 2, ".*") == 0) {
+      modules_.push_back(p.substr(0, p.size() - 2));
+    } else {
+      exact_.push_back(p);
+    }
+  }
+}
+
+const AllowEntry* UserAllowlist::find(std::string_view module, std::string_view name) {
+  std::string qualified = str_cat(module, ".", name);
+  bool match = std::find(exact_.begin(), exact_.end(), qualified) != exact_.end() ||
+               std::find(modules_.begin(), modules_.end(), module) != modules_.end();
+  if (!match) return nullptr;
+  for (const auto& e : entries_) {
+    if (e->module == module && e->name == name) return e.get();
+  }
+  entries_.push_back(std::make_unique<AllowEntry>(
+      AllowEntry{std::string(module), std::string(name), GlobalKind::kUserAllowed}));
+  return entries_.back().get();
 }
 
 }  // namespace depickle::pickle

@@ -38,6 +38,7 @@ enum class GlobalKind : std::uint8_t {
   kUfuncReconstruct,      // numpy.core._ufunc_reconstruct(module, name): a ufunc by name
   kNewObject,             // sklearn newObj(cls): an instance of an allowed class
   kPyxUnpickle,           // Cython __pyx_unpickle_X(cls, checksum, state)
+  kUserAllowed,           // outside the allow-list, recorded at the user's request (--allow-global)
 };
 
 std::string_view global_kind_name(GlobalKind kind);
@@ -73,6 +74,21 @@ class Allowlist {
   std::vector<std::unique_ptr<AllowEntry>> entries_;
   std::unordered_map<std::string, const AllowEntry*> by_name_;  // "module\0name"
   std::unordered_map<std::string, std::string> renames_;
+};
+
+/// Globals the user asked to record although they are not allow-listed
+/// (`--allow-global module.name` or `module.*`). They become inert objects
+/// or calls like any other; nothing is executed.
+class UserAllowlist {
+ public:
+  explicit UserAllowlist(const std::vector<std::string>& patterns);
+  /// An entry (owned here) if a pattern matches, else null.
+  const AllowEntry* find(std::string_view module, std::string_view name);
+
+ private:
+  std::vector<std::string> exact_;    // "module.name"
+  std::vector<std::string> modules_;  // "module" from "module.*"
+  std::vector<std::unique_ptr<AllowEntry>> entries_;
 };
 
 }  // namespace depickle::pickle

@@ -55,8 +55,12 @@ void Document::parse(const LoadOptions& options) {
   if (!options.sidecar_dir.empty()) {
     sidecars_ = make_sidecar_loader(options.sidecar_dir, options.limits);
   }
+  if (!options.allow_globals.empty() && !options.scan) {
+    user_allowed_ = std::make_unique<UserAllowlist>(options.allow_globals);
+  }
   VmOptions vm;
   vm.limits = &options.limits;
+  vm.user_allowed = user_allowed_.get();
   vm.allowlist = &Allowlist::builtin();
   vm.scan = options.scan;
   vm.sink = options.sink;

@@ -29,6 +29,8 @@ struct LoadOptions {
   std::string sidecar_dir;
   /// If set (hex), the input's SHA-256 must match before anything is parsed.
   std::string expect_sha256;
+  /// Globals to record although not allow-listed ("module.name", "module.*").
+  std::vector<std::string> allow_globals;
 };
 
 class Document {
@@ -77,7 +79,8 @@ class Document {
   VmStats stats_;
   std::optional<std::string> sklearn_version_;
   mutable std::string sha256_;
-  std::unique_ptr<SidecarLoader> sidecars_;  // owns sidecar file bytes
+  std::unique_ptr<SidecarLoader> sidecars_;      // owns sidecar file bytes
+  std::unique_ptr<UserAllowlist> user_allowed_;  // owns entries of --allow-global globals
 };
 
 /// Finds `_sklearn_version` in the state of the first estimator reached

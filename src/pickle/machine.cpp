@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "core/error.h"
+#include "pickle/danger.h"
 #include "pickle/numpy.h"
 #include "pickle/text.h"
 
@@ -163,11 +164,19 @@ void Machine::push_bytes(std::string_view data, bool bytearray) {
 
 Global* Machine::resolve(std::string_view module, std::string_view name, std::string_view opcode) {
   const AllowEntry* entry = options_.allowlist->find(module, name);
+  if (entry == nullptr && options_.user_allowed != nullptr) {
+    entry = options_.user_allowed->find(module, name);
+  }
   auto* g = arena_.make<Global>(module, name, entry, op_offset_);
   if (options_.sink != nullptr) options_.sink->global(*g, op_offset_, opcode);
   if (entry == nullptr && !options_.scan) {
-    throw Error(ErrorCode::kRefused, str_cat("global '", module, ".", name, "'"),
-                "not on the allow-list (nothing was executed)");
+    std::string qualified = str_cat(module, ".", name);
+    // Third-party classes may be recorded on request; code-running names never are suggested.
+    std::string hint = known_dangerous(module, name)
+                           ? "; it is known to run code"
+                           : str_cat("; to record it inertly anyway: --allow-global ", qualified);
+    throw Error(ErrorCode::kRefused, str_cat("global '", qualified, "'"),
+                str_cat("not on the allow-list (nothing was executed)", hint));
   }
   return g;
 }
@@ -197,9 +206,12 @@ bool object_kind_is(const Value* v, GlobalKind kind) {
   return o != nullptr && o->cls->entry != nullptr && o->cls->entry->kind == kind;
 }
 
+// Objects of classes we know nothing about: outside the allow-list (scan
+// mode) or recorded at the user's request. They take items like a container.
 bool is_opaque_object(const Value* v) {
   const auto* o = as<Object>(v);
-  return o != nullptr && o->cls->entry == nullptr;
+  return o != nullptr &&
+         (o->cls->entry == nullptr || o->cls->entry->kind == GlobalKind::kUserAllowed);
 }
 
 }  // namespace
@@ -294,6 +306,13 @@ Value* Machine::call(Value* callable, Value* args_value, Value* kwargs, std::str
   case GlobalKind::kListSubclass:
   case GlobalKind::kJoblibArray:
   case GlobalKind::kJoblibLegacyArray: return make_object(g, args, kwargs);
+  case GlobalKind::kUserAllowed: {
+    // Recorded, never called: a REDUCE is a call of who knows what ($call),
+    // NEWOBJ an instance of a class ($class).
+    auto* o = static_cast<Object*>(make_object(g, args, kwargs));
+    o->called = opcode == "REDUCE";
+    return o;
+  }
   case GlobalKind::kFunction:
     refuse(str_cat("call of '", g->qualified(), "'"),
            "it is allow-listed as a value only; calling it is refused (nothing was executed)");
@@ -369,19 +388,25 @@ Value* Machine::call(Value* callable, Value* args_value, Value* kwargs, std::str
     return dict;
   }
   case GlobalKind::kUfuncReconstruct: {
-    // numpy.core._ufunc_reconstruct(module, name) imports module and takes an
-    // attribute: interpreted only when the pair names an allow-listed ufunc.
+    // numpy.core._ufunc_reconstruct(module, name) imports a numpy module and
+    // takes an attribute. Interpreted only for numpy modules and names that
+    // are numpy ufuncs (np.log10 pickled from numpy.lib.function_base is
+    // still np.log10); the ufunc is then a value, like numpy.log10 itself.
     const auto* mod = a.size() == 2 ? as<Str>(a[0]) : nullptr;
     const auto* name = a.size() == 2 ? as<Str>(a[1]) : nullptr;
     if (mod == nullptr || name == nullptr) return unsupported("expected (module, name)");
-    const AllowEntry* entry = options_.allowlist->find(mod->bytes, name->bytes);
+    bool numpy_module = mod->bytes == "numpy" || mod->bytes.starts_with("numpy.");
+    const AllowEntry* entry =
+        numpy_module ? options_.allowlist->find("numpy", name->bytes) : nullptr;
+    if (entry != nullptr && entry->kind != GlobalKind::kFunction) entry = nullptr;
+    if (entry == nullptr && options_.user_allowed != nullptr) {
+      entry = options_.user_allowed->find(mod->bytes, name->bytes);
+    }
     auto* ufunc = arena_.make<Global>(mod->bytes, name->bytes, entry, op_offset_);
     if (options_.sink != nullptr) options_.sink->global(*ufunc, op_offset_, "_ufunc_reconstruct");
-    if (entry == nullptr || entry->kind != GlobalKind::kFunction ||
-        !(mod->bytes == "numpy" || mod->bytes.starts_with("numpy."))) {
-      if (options_.scan) return ufunc;
+    if (entry == nullptr) {
       refuse(str_cat("global '", mod->bytes, ".", name->bytes, "' (via _ufunc_reconstruct)"),
-             "not an allow-listed numpy ufunc (nothing was executed)");
+             "not a numpy ufunc (nothing was executed)");
     }
     return ufunc;
   }

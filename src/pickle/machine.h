@@ -60,6 +60,8 @@ struct VmOptions {
   GlobalSink* sink = nullptr;
   Tracer* tracer = nullptr;
   SidecarLoader* sidecars = nullptr;
+  /// Globals recorded at the user's request (--allow-global), or null.
+  UserAllowlist* user_allowed = nullptr;
 };
 
 /// Counters shared by a pickle and the pickles nested in it.

@@ -122,6 +122,7 @@ struct Object : Value {
   Value* state = nullptr;     // BUILD state, or null
   Dict* dictitems = nullptr;  // SETITEM(S) on a dict subclass (defaultdict, Bunch)
   Seq* listitems = nullptr;   // APPEND(S) on a list subclass
+  bool called = false;        // made by REDUCE of a --allow-global name: a recorded call
 };
 
 /// A numpy dtype. Simple dtypes have kind/itemsize/byteorder; structured ones

@@ -384,7 +384,7 @@ class Hdf5Writer {
     switch (v->kind) {
     case Kind::kObject: {
       const auto* o = static_cast<const pickle::Object*>(v);
-      attr_string(g, "class", o->cls->canonical());
+      attr_string(g, o->called ? "call" : "class", o->cls->canonical());
       if (std::string written = o->cls->qualified(); written != o->cls->canonical()) {
         attr_string(g, "pickled_as", written);
       }
@@ -456,7 +456,14 @@ class Hdf5Writer {
         non_str = true;
         key = key_repr(k);
       }
-      child(g, path, escape_name(key), v, depth);
+      std::string name = escape_name(key);
+      // Different keys can share a repr (1 and '1', or 1 and 1.0 — never
+      // equal in the dict); later ones get a suffix.
+      for (int n = 2; H5Lexists(g.getId(), name.c_str(), H5P_DEFAULT) > 0 || g.attrExists(name);
+           ++n) {
+        name = str_cat(escape_name(key), "~", n);
+      }
+      child(g, path, name, v, depth);
     }
     if (non_str) {
       std::int8_t yes = 1;
@@ -482,6 +489,17 @@ class Hdf5Writer {
       std::string scratch;
       return str_cat("'", pickle::str_utf8(*static_cast<const pickle::Str*>(k), scratch), "'");
     }
+    case Kind::kScalar: {  // np.int64(3) -> 3
+      const auto* s = static_cast<const pickle::Scalar*>(k);
+      char kind = s->dtype->kind;
+      if (s->object != nullptr) return key_repr(s->object);
+      if (kind == 'i' || kind == 'u' || kind == 'b')
+        return std::to_string(pickle::element_as_int(*s->dtype, s->data.data()));
+      if (kind == 'f' && s->dtype->itemsize <= 8)
+        return str_cat(pickle::element_as_double(*s->dtype, s->data.data()));
+      return str_cat("<", s->dtype->str(), " scalar>");
+    }
+    case Kind::kGlobal: return static_cast<const pickle::Global*>(k)->canonical();
     default: return str_cat("<", pickle::kind_name(k->kind), ">");
     }
   }

@@ -372,7 +372,7 @@ class JsonWriter {
   void object(const pickle::Object& o, std::int64_t id, std::uint64_t depth) {
     out_.put('{');
     id_key(id);
-    out_.write(R"("$class":)");
+    out_.write(o.called ? R"("$call":)" : R"("$class":)");
     global_name(*o.cls);
     out_.write(R"(,"$args":)");
     if (o.args != nullptr) {

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "cli/json_text.h"
 #include "core/error.h"
 
 namespace depickle::cli {
@@ -21,23 +22,6 @@ bool same_file(const std::string& a, const std::string& b) {
 }  // namespace
 
 namespace {
-
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (static_cast<unsigned char>(c) < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned char>(c));
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
 
 // A provenance record for build pipelines: what went in, what came out, with
 // which version and options. Written atomically like every output.
@@ -76,20 +60,7 @@ void write_manifest(const ConvertArgs& args, const Model& model, const Limits& l
     first = false;
   }
   out += "}}\n}\n";
-  std::string temp = args.manifest + ".depickle-tmp";
-  {
-    std::ofstream f(temp, std::ios::binary | std::ios::trunc);
-    f << out;
-    if (!f.flush()) {
-      std::remove(temp.c_str());
-      throw Error(ErrorCode::kOutput, str_cat("manifest ", args.manifest), "cannot write it");
-    }
-  }
-  if (std::rename(temp.c_str(), args.manifest.c_str()) != 0) {
-    std::remove(temp.c_str());
-    throw Error(ErrorCode::kOutput, str_cat("manifest ", args.manifest),
-                "cannot rename it into place");
-  }
+  write_atomically(args.manifest, out);
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <iostream>
 #include <new>
 
+#include "cli/batch.h"
 #include "cli/commands.h"
 #include "core/error.h"
 
@@ -75,6 +76,34 @@ int run(int argc, char** argv) {
   scan_cmd->add_flag("--json", scan.json, "One JSON object per file per line");
   add_limits(scan_cmd);
 
+  depickle::cli::BatchArgs batch;
+  std::string batch_to = "onnx";
+  auto* batch_cmd = app.add_subcommand(
+      "batch", "Convert every pickle/joblib file under a folder (each in its own process)");
+  batch_cmd
+      ->add_option("source", batch.source,
+                   "Folder to walk (recursively; files are recognised by content)")
+      ->required();
+  batch_cmd
+      ->add_option("-o,--output", batch.output, "Folder for the outputs (the tree is mirrored)")
+      ->required();
+  batch_cmd->add_option("--to", batch_to, "Output format: onnx (default), json or hdf5");
+  batch_cmd->add_option("-j,--jobs", batch.jobs, "Conversions at once (default: all cores)");
+  batch_cmd->add_flag("--overwrite", batch.overwrite, "Replace outputs that exist");
+  batch_cmd->add_flag(
+      "--skip-existing", batch.skip_existing,
+      "Skip files whose output exists and whose source is unchanged since --report");
+  batch_cmd->add_option("--report", batch.report, "Write a JSON report of every file");
+  batch_cmd->add_option("--allow-global", batch.allow_globals,
+                        "Record this global although it is not allow-listed (repeatable)");
+  std::int64_t batch_opset = 0;
+  bool batch_double = false;
+  unsigned batch_compress = 0;
+  batch_cmd->add_option("--opset", batch_opset, "ONNX: ai.onnx opset (13-17)");
+  batch_cmd->add_flag("--double", batch_double, "ONNX: float64 input");
+  batch_cmd->add_option("--compress", batch_compress, "HDF5: deflate level 0-9");
+  add_limits(batch_cmd);
+
   auto* list_cmd =
       app.add_subcommand("list-converters", "List the scikit-learn classes that convert to ONNX");
 
@@ -104,6 +133,21 @@ int run(int argc, char** argv) {
     return depickle::cli::convert(convert, limits);
   }
   if (*inspect_cmd) return depickle::cli::inspect(inspect, limits);
+  if (*batch_cmd) {
+    auto f = depickle::parse_format(batch_to);
+    if (!f)
+      throw depickle::Error(depickle::ErrorCode::kUsage, "--to " + batch_to,
+                            "expected json, onnx or hdf5");
+    batch.format = *f;
+    if (batch_opset != 0)
+      batch.convert_options.insert(batch.convert_options.end(),
+                                   {"--opset", std::to_string(batch_opset)});
+    if (batch_double) batch.convert_options.emplace_back("--double");
+    if (batch_compress != 0)
+      batch.convert_options.insert(batch.convert_options.end(),
+                                   {"--compress", std::to_string(batch_compress)});
+    return depickle::cli::batch(batch, limits);
+  }
   if (*list_cmd) {
     for (const auto& c : depickle::onnx_converters())
       std::cout << c.family << "\t" << c.sklearn_class << "\n";

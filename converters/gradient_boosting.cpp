@@ -91,7 +91,7 @@ model::Estimator convert_gradient_boosting(const sklearn::ObjectView& obj, Conte
   if (!classifier) {
     model::TreeRegressor r;
     r.sum = std::move(sum);
-    return {std::move(r), {}, n_features};
+    return model::make_estimator(std::move(r), n_features);
   }
   model::TreeClassifier c;
   c.sum = std::move(sum);
@@ -105,7 +105,7 @@ model::Estimator convert_gradient_boosting(const sklearn::ObjectView& obj, Conte
   }
   if ((k == 1) != (c.classes.size() == 2))
     obj.unsupported("estimators_", "columns do not match classes_");
-  return {std::move(c), {}, n_features};
+  return model::make_estimator(std::move(c), n_features);
 }
 
 }  // namespace depickle::converters

@@ -95,7 +95,7 @@ model::Estimator convert_hist_gradient_boosting(const sklearn::ObjectView& obj, 
                loss != "least_absolute_deviation" && loss != "quantile") {
       obj.unsupported("loss", str_cat("unknown regression loss '", loss, "'"));
     }
-    return {std::move(r), {}, n_features};
+    return model::make_estimator(std::move(r), n_features);
   }
   model::TreeClassifier c;
   c.sum = std::move(sum);
@@ -103,7 +103,7 @@ model::Estimator convert_hist_gradient_boosting(const sklearn::ObjectView& obj, 
   c.link = k == 1 ? model::Link::kSigmoid : model::Link::kSoftmax;
   if ((k == 1) != (c.classes.size() == 2))
     obj.unsupported("n_trees_per_iteration_", "does not match classes_");
-  return {std::move(c), {}, n_features};
+  return model::make_estimator(std::move(c), n_features);
 }
 
 }  // namespace depickle::converters

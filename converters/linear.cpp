@@ -33,7 +33,7 @@ model::Estimator classifier(const sklearn::ObjectView& obj, model::ProbaKind pro
   }
   c.proba = proba;
   std::int64_t n = c.linear.coef.cols();
-  return {std::move(c), {}, n};
+  return model::make_estimator(std::move(c), n);
 }
 
 }  // namespace
@@ -42,7 +42,7 @@ model::Estimator convert_linear_regressor(const sklearn::ObjectView& obj, Contex
   model::LinearRegressor r;
   r.linear = read_linear(obj);
   auto n = r.linear.coef.cols();
-  return {std::move(r), {}, n};
+  return model::make_estimator(std::move(r), n);
 }
 
 model::Estimator convert_logistic_regression(const sklearn::ObjectView& obj, Context& /*ctx*/) {

@@ -26,9 +26,9 @@ model::Estimator convert_pipeline(const sklearn::ObjectView& obj, Context& ctx) 
     if (p.steps.empty()) n_features = e.n_features;
     p.steps.push_back(std::move(e));
   }
-  if (p.steps.empty()) p.steps.push_back({model::Passthrough{}, "passthrough", n_features});
+  if (p.steps.empty()) p.steps.push_back(model::make_estimator(model::Passthrough{}, n_features));
   if (n_features < 0) n_features = n_features_in(obj);
-  return {std::move(p), {}, n_features};
+  return model::make_estimator(std::move(p), n_features);
 }
 
 // GridSearchCV / RandomizedSearchCV / HalvingGridSearchCV predict with the

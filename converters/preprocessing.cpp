@@ -34,7 +34,7 @@ model::Estimator convert_standard_scaler(const sklearn::ObjectView& obj, Context
   model::Elementwise e;
   if (with_mean) step(e, Op::kSub, obj, "mean_", n);
   if (with_std) step(e, Op::kDiv, obj, "scale_", n);
-  return {std::move(e), {}, n};
+  return model::make_estimator(std::move(e), n);
 }
 
 model::Estimator convert_minmax_scaler(const sklearn::ObjectView& obj, Context& /*ctx*/) {
@@ -50,14 +50,14 @@ model::Estimator convert_minmax_scaler(const sklearn::ObjectView& obj, Context& 
         sklearn::value_number(*range[1], obj.path_of("feature_range"));
     e.steps.push_back({Op::kClip, bounds});
   }
-  return {std::move(e), {}, n};
+  return model::make_estimator(std::move(e), n);
 }
 
 model::Estimator convert_maxabs_scaler(const sklearn::ObjectView& obj, Context& /*ctx*/) {
   std::int64_t n = width(obj, "scale_");
   model::Elementwise e;
   step(e, Op::kDiv, obj, "scale_", n);
-  return {std::move(e), {}, n};
+  return model::make_estimator(std::move(e), n);
 }
 
 model::Estimator convert_robust_scaler(const sklearn::ObjectView& obj, Context& /*ctx*/) {
@@ -69,7 +69,7 @@ model::Estimator convert_robust_scaler(const sklearn::ObjectView& obj, Context& 
   if (!obj.is_none("scale_") && (!obj.has("with_scaling") || obj.boolean("with_scaling"))) {
     step(e, Op::kDiv, obj, "scale_", n);
   }
-  return {std::move(e), {}, n};
+  return model::make_estimator(std::move(e), n);
 }
 
 model::Estimator convert_normalizer(const sklearn::ObjectView& obj, Context& /*ctx*/) {
@@ -84,13 +84,13 @@ model::Estimator convert_normalizer(const sklearn::ObjectView& obj, Context& /*c
   } else {
     obj.unsupported("norm", str_cat("unknown norm '", norm, "'"));
   }
-  return {nz, {}, n_features_in(obj)};
+  return model::make_estimator(nz, n_features_in(obj));
 }
 
 model::Estimator convert_binarizer(const sklearn::ObjectView& obj, Context& /*ctx*/) {
   model::Binarizer b;
   b.threshold = obj.has("threshold") ? obj.number("threshold") : 0.0;
-  return {b, {}, n_features_in(obj)};
+  return model::make_estimator(b, n_features_in(obj));
 }
 
 model::Estimator convert_simple_imputer(const sklearn::ObjectView& obj, Context& /*ctx*/) {
@@ -117,7 +117,7 @@ model::Estimator convert_simple_imputer(const sklearn::ObjectView& obj, Context&
   if (n >= 0 && n != imp.n_features)
     stats.fail(str_cat("has ", s.size(), " values for ", n, " features"));
   std::int64_t width = imp.n_features;
-  return {std::move(imp), {}, width};
+  return model::make_estimator(std::move(imp), width);
 }
 
 }  // namespace depickle::converters

@@ -58,6 +58,7 @@ model::Estimator Context::convert(const sklearn::ObjectView& obj) {
   model::Estimator e = entry->fn(obj, *this);
   --depth_;
   e.sklearn_class = obj.class_name();
+  e.pickled_as = obj.raw().cls->qualified();
   return e;
 }
 

@@ -1,8 +1,8 @@
 // Decision trees and forests (sklearn.tree._tree.Tree inside each estimator).
 // Classifier leaves hold class counts (< 1.4) or fractions (>= 1.4); both are
-// normalized per leaf as predict_proba does. Nodes are 56-byte records before
-// 1.3 and 64-byte ones with missing_go_to_left after; the routing the pickle
-// carries is used.
+// normalized per leaf as predict_proba does. Nodes are separate arrays before
+// 0.15, 56-byte records until 1.2 and 64-byte ones with missing_go_to_left
+// from 1.3; the routing the pickle carries is used.
 
 #include <cmath>
 
@@ -18,24 +18,54 @@ struct TreeShape {
   std::int64_t width;  // max classes (1 for regression)
 };
 
+// scikit-learn < 0.15 stored the nodes as separate arrays (children_left,
+// children_right, feature, threshold, a flat value array) and passed more
+// constructor arguments; the first three mean the same.
+model::Tree read_old_tree(const sklearn::ObjectView& tree, const TreeShape& shape,
+                          std::uint64_t n) {
+  model::Tree t;
+  t.left = tree.array("children_left").expect_shape({static_cast<std::int64_t>(n)}).ints();
+  t.right = tree.array("children_right").expect_shape({static_cast<std::int64_t>(n)}).ints();
+  t.feature = tree.array("feature").expect_shape({static_cast<std::int64_t>(n)}).ints();
+  t.threshold = tree.array("threshold").expect_shape({static_cast<std::int64_t>(n)}).doubles();
+  sklearn::ArrayView values = tree.array("value");
+  std::vector<double> v = values.doubles();
+  if (v.size() != n * static_cast<std::uint64_t>(shape.n_outputs * shape.width)) {
+    values.fail(str_cat("expected ", n, " x ", shape.n_outputs, " x ", shape.width, " values"));
+  }
+  t.leaf =
+      Eigen::Map<const model::Matrix>(v.data(), static_cast<Eigen::Index>(n),
+                                      static_cast<Eigen::Index>(shape.n_outputs * shape.width));
+  return t;
+}
+
 // Reads a Tree object: args (n_features, n_classes, n_outputs), state
-// {node_count, nodes, values}.
+// {node_count, nodes, values} (>= 0.15), or the older layout above.
 model::Tree read_tree(const sklearn::ObjectView& tree, TreeShape& shape, const Limits& limits) {
   const pickle::Seq* args = tree.raw().args;
-  if (args == nullptr || args->items.size() != 3) {
-    tree.unsupported("", "expected Tree(n_features, n_classes, n_outputs) (scikit-learn >= 0.15)");
+  if (args == nullptr || args->items.size() < 3) {
+    tree.unsupported("", "expected Tree(n_features, n_classes, n_outputs, ...)");
   }
   shape.n_features = sklearn::value_integer(*args->items[0], tree.path_of("n_features"));
   shape.n_outputs = sklearn::value_integer(*args->items[2], tree.path_of("n_outputs"));
-  sklearn::ArrayView nodes = tree.array("nodes");
-  sklearn::ArrayView values = tree.array("values");
-  std::uint64_t n = nodes.size();
+  std::uint64_t n = static_cast<std::uint64_t>(tree.integer("node_count"));
   if (n > limits.max_tree_nodes) {
     throw Error(ErrorCode::kLimit, "max_tree_nodes", str_cat(tree.path(), " has ", n, " nodes"));
   }
-  if (tree.integer("node_count") != static_cast<std::int64_t>(n)) {
-    nodes.fail(str_cat("holds ", n, " nodes but node_count is ", tree.integer("node_count")));
+  if (tree.has("children_left")) {
+    std::int64_t width = 1;
+    for (auto c : sklearn::value_array(*args->items[1], tree.path_of("n_classes")).ints()) {
+      width = std::max(width, c);
+    }
+    shape.width = width;
+    model::Tree t = read_old_tree(tree, shape, n);
+    validate_tree(t, shape.n_features, tree.path());
+    return t;
   }
+  sklearn::ArrayView nodes = tree.array("nodes");
+  sklearn::ArrayView values = tree.array("values");
+  if (nodes.size() != n)
+    nodes.fail(str_cat("holds ", nodes.size(), " nodes but node_count is ", n));
   if (values.ndim() != 3 || values.dim(0) != n ||
       static_cast<std::int64_t>(values.dim(1)) != shape.n_outputs) {
     values.fail("expected shape (node_count, n_outputs, max_n_classes)");
@@ -103,11 +133,11 @@ model::Estimator finish(model::TreeSum sum, const sklearn::ObjectView& obj, bool
     model::TreeClassifier c;
     c.sum = std::move(sum);
     c.classes = read_classes(obj);
-    return {std::move(c), {}, n};
+    return model::make_estimator(std::move(c), n);
   }
   model::TreeRegressor r;
   r.sum = std::move(sum);
-  return {std::move(r), {}, n};
+  return model::make_estimator(std::move(r), n);
 }
 
 std::int64_t classes_of(const sklearn::ObjectView& obj) {

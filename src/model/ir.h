@@ -130,7 +130,18 @@ struct Estimator {
   EstimatorKind kind;
   std::string sklearn_class;     // canonical class name, for metadata and messages
   std::int64_t n_features = -1;  // input width when known
+  std::string pickled_as;        // the class as the pickle spells it (old module paths)
 };
+
+/// An Estimator of `kind` taking `n_features` inputs (the registry fills in
+/// the class names).
+template <typename Kind>
+Estimator make_estimator(Kind kind, std::int64_t n_features) {
+  Estimator e;
+  e.kind = std::move(kind);
+  e.n_features = n_features;
+  return e;
+}
 
 /// True if the estimator outputs label + probabilities.
 bool is_classifier(const Estimator& e);

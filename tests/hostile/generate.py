@@ -46,10 +46,10 @@ import shlex
 import struct
 import sys
 import zlib
-from pickle import (ADDITEMS, APPEND, APPENDS, BINBYTES, BINBYTES8, BINGET, BININT,
+from pickle import (ADDITEMS, APPEND, APPENDS, BINBYTES, BINBYTES8, BINFLOAT, BINGET, BININT,
                     BININT1, BINPERSID, BINPUT, BINSTRING, BINUNICODE, BINUNICODE8, BUILD,
                     BYTEARRAY8, DICT, DUP, EMPTY_DICT, EMPTY_LIST, EMPTY_TUPLE, EXT1, EXT2,
-                    EXT4, FRAME, GLOBAL, INST, INT, LIST, LONG4, LONG_BINGET, LONG_BINPUT,
+                    EXT4, FLOAT, FRAME, GLOBAL, INST, INT, LIST, LONG4, LONG_BINGET, LONG_BINPUT,
                     MARK, MEMOIZE, NEWFALSE, NEWOBJ, NEWOBJ_EX, NEWTRUE, NEXT_BUFFER, NONE,
                     OBJ, PERSID, POP, POP_MARK, PROTO, PUT, READONLY_BUFFER, REDUCE,
                     SETITEM, SETITEMS, SHORT_BINBYTES, SHORT_BINSTRING, SHORT_BINUNICODE,
@@ -87,6 +87,10 @@ def enc(v, proto):
                 return BININT1 + bytes([v])
             return BININT + struct.pack("<i", v)
         return INT + str(v).encode() + b"\n"
+    if isinstance(v, float):
+        if proto >= 1:
+            return BINFLOAT + struct.pack(">d", v)
+        return FLOAT + repr(v).encode() + b"\n"
     if isinstance(v, str):
         b = v.encode("utf-8")
         if proto >= 4 and len(b) < 256:
@@ -359,6 +363,14 @@ def insert_into_state_dict(data, which, key, value_ops):
             return data[:at] + enc(key, 4) + value_ops + data[at:]
         seen += 1
     raise ValueError("no such state dict")
+
+
+def npy_bytes():
+    """A small valid .npy file (float64 [1337.0, 4242.0])."""
+    header = "{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }"
+    header += " " * (64 - 10 - len(header) - 1) + "\n"
+    return (b"\x93NUMPY\x01\x00" + struct.pack("<H", len(header)) + header.encode()
+            + struct.pack("<2d", 1337.0, 4242.0))
 
 
 def fixture(name):
@@ -796,8 +808,9 @@ def build(c):  # noqa: C901 - one long list of cases, in the order of the README
     n = "numpy_builtins_eval.pkl"
     get = glob("builtins", "dict.get", 4)
     ev = call(get, glob("numpy", "__builtins__", 4), "eval", proto=4)
-    c.add(n, prog(call(ev, PY(n), proto=4), 4), "dotted_name", "unsafe", "1",
-          "runs: dict.get(numpy.__builtins__, 'eval')(source) (modelscan #330)")
+    c.add(n, prog(call(ev, PY(n), proto=4), 4), "dotted_name", "unknown", "1",
+          "runs: dict.get(numpy.__builtins__, 'eval')(source) (modelscan #330); neither "
+          "builtins.dict.get nor numpy.__builtins__ is on the dangerous list, hence unknown")
     n = "numpy_ctypeslib_os_system.pkl"
     c.add(n, prog(call(glob("numpy", "ctypeslib.os.system", 4), T(n), proto=4), 4),
           "dotted_name", "unsafe", "1", "runs: numpy + 'ctypeslib.os.system'")
@@ -826,6 +839,12 @@ def build(c):  # noqa: C901 - one long list of cases, in the order of the README
     n = "lookalike_trailing_cr.pkl"
     c.add(n, prog(call(text_global("posix\r", "system"), "true", proto=2), 2), "lookalike",
           "unknown", "1", "GLOBAL module 'posix\\r' (CRLF line ending; does not import)")
+    n = "name_with_newline.pkl"
+    c.add(n, prog(call(glob("posix\nsystem", "x", 4), "true", proto=4), 4), "lookalike",
+          "unknown", "1", "STACK_GLOBAL module 'posix\\nsystem' (a newline inside a name)")
+    n = "name_with_terminal_escapes.pkl"
+    c.add(n, prog(glob("numpy", "dtype\x1b[2K\r\x1b]0;title\x07\x1b[31mRED", 4), 4), "lookalike",
+          "unknown", "1", "a name holding terminal escape sequences (erase line, set title, colour)")
     n = "lookalike_nul_byte.pkl"
     c.add(n, prog(call(glob("posix\x00", "system", 4), "true", proto=4), 4), "lookalike",
           "unknown", "1", "module 'posix\\0' (embedded NUL; does not import)")
@@ -1042,20 +1061,35 @@ def build(c):  # noqa: C901 - one long list of cases, in the order of the README
           legacy("../etc/passwd", module="sklearn.externals.joblib.numpy_pickle"),
           "joblib_legacy_sidecar", "unsafe", "1",
           "old module spelling sklearn.externals.joblib.numpy_pickle, filename '../etc/passwd'")
-    n = "legacy_sidecar_symlink.pkl"
-    link = os.path.join(c.out, "legacy_sidecar_symlink.npy")
-    if c.wanted(n):
-        if os.path.lexists(link):
-            os.remove(link)
-        os.symlink("/etc/passwd", link)
-    c.add(n, legacy("legacy_sidecar_symlink.npy"), "joblib_legacy_sidecar", "unsafe", "1|3",
-          "plain filename, but legacy_sidecar_symlink.npy beside it is a symlink to /etc/passwd")
+    # A sidecar name that is a plain file name, but the file beside the pickle is
+    # a symlink leading out of the directory.
+    for n, target, note in (
+            ("legacy_sidecar_symlink_etc.pkl", "/etc/passwd", "/etc/passwd"),
+            ("legacy_sidecar_symlink_npy.pkl", "private/secret.npy",
+             "private/secret.npy (a valid .npy outside the pickle's own directory)")):
+        link = n[:-4] + ".npy"
+        if c.wanted(n):
+            path = os.path.join(c.out, link)
+            if os.path.lexists(path):
+                os.remove(path)
+            os.symlink(target, path)
+            if target.startswith("private/"):
+                os.makedirs(os.path.join(c.out, "private"), exist_ok=True)
+                with open(os.path.join(c.out, target), "wb") as f:
+                    f.write(npy_bytes())
+        c.add(n, legacy(link), "joblib_legacy_sidecar", "unsafe", "1",
+              "plain filename %s, but that file beside the pickle is a symlink to %s" % (link, note))
 
     # -- truncated files ------------------------------------------------------
     lb = fixture("logistic_binary.pkl")
     for at in (1, 2, 11, len(lb) // 2, len(lb) - 1):
         c.add("truncated_logistic_%d.pkl" % at, lb[:at], "truncated", "invalid", "3",
               "logistic_binary.pkl cut to %d of %d bytes" % (at, len(lb)))
+    n = "payload_then_truncated.pkl"
+    c.add(n, PROTO + b"\x04" + bytes(call(glob("posix", "system", 4), T(n), proto=4)) + POP
+          + SHORT_BINUNICODE + b"\x20abc", "truncated", "unsafe", "1",
+          "runs: a posix.system call, then the file ends inside a string (Python has run the call "
+          "when it hits the end)")
     start, end = w.joblib_arrays[0][1:]
     c.add("truncated_joblib_in_array.joblib", forest[:start + (end - start) // 2], "truncated",
           "invalid", "3", "joblib_forest.joblib cut inside its first raw array")
@@ -1191,7 +1225,25 @@ def build(c):  # noqa: C901 - one long list of cases, in the order of the README
           "deep_nesting", "safe", "0|5", "200000 dicts nested with SETITEM")
     c.add("nest_dict_key_tuple_200k.pkl", prog(EMPTY_DICT + NONE + TUPLE1 * depth + NONE + SETITEM,
                                                2),
-          "deep_nesting", "safe", "0|5", "a dict key that is a 200000-deep tuple (hashing)")
+          "deep_nesting", "invalid", "5", "a dict key that is a 200000-deep tuple (hashing it "
+          "hits max_nesting in the VM)")
+
+    def nested_wrapper():
+        st = {"subclass": glob("numpy", "ndarray", 4), "shape": (1,), "order": "C",
+              "dtype": call(glob("numpy", "dtype", 4), "O8", False, True, proto=4),
+              "allow_mmap": False}
+        return (PROTO + b"\x04" + glob("joblib.numpy_pickle", "NumpyArrayWrapper", 4) + EMPTY_TUPLE
+                + NEWOBJ + enc(st, 4) + BUILD)
+    c.add("nest_joblib_object_arrays_5000.joblib",
+          nested_wrapper() * 5000 + NONE + STOP + STOP * 5000, "deep_nesting", "invalid", "5",
+          "5000 joblib object arrays, each followed by the next one's nested pickle")
+    pipe = enc("sklearn.pipeline", 4) + enc("Pipeline", 4) + STACK_GLOBAL + MEMOIZE + POP
+    level_open = (BINGET + b"\x00" + EMPTY_TUPLE + NEWOBJ + EMPTY_DICT + enc("steps", 4) + EMPTY_LIST
+                  + enc("p", 4))
+    level_close = TUPLE2 + APPEND + SETITEM + BUILD
+    c.add("nest_pipelines_20k.pkl",
+          prog(pipe + level_open * 20000 + enc("passthrough", 4) + level_close * 20000, 4),
+          "deep_nesting", "safe", "0|5", "20000 Pipelines nested as each other's only step")
     c.add("nest_estimator_state_200k.pkl",
           prog(glob("sklearn.linear_model._logistic", "LogisticRegression", 4) + EMPTY_TUPLE
                + NEWOBJ + EMPTY_LIST * depth + APPEND * (depth - 1) + BUILD, 4),
@@ -1228,7 +1280,8 @@ def build(c):  # noqa: C901 - one long list of cases, in the order of the README
     c.add("self_ref_estimator.pkl",
           prog(glob("sklearn.preprocessing._data", "StandardScaler", 4) + EMPTY_TUPLE + NEWOBJ
                + MEMOIZE + EMPTY_DICT + enc("me", 4) + BINGET + b"\x00" + SETITEM + BUILD, 4),
-          "self_reference", "safe", "0|3|4", "an estimator whose state holds the estimator itself "
+          "self_reference", "safe", "json=0;onnx=3|4;h5=0", "an estimator whose state holds the "
+          "estimator itself "
           "(ONNX: unfitted scaler)")
 
     # -- ndarray shape / size lies ------------------------------------------------
@@ -1337,6 +1390,32 @@ def build(c):  # noqa: C901 - one long list of cases, in the order of the README
     c.add("forest_tree_cycle.pkl", lambda: patch_tree("random_forest_classifier.pkl", self_loop),
           "tree_corruption", "safe", per,
           "random_forest_classifier.pkl, first tree's root is its own left child")
+
+    # -- tiny files asking the ONNX converter for huge vectors ----------------
+    for n, cls, attrs in (
+            ("onnx_standard_scaler_broadcast.pkl", "StandardScaler",
+             {"with_mean": True, "with_std": True, "mean_": 0.5, "var_": 1.0, "scale_": 2.0}),
+            ("onnx_maxabs_scaler_broadcast.pkl", "MaxAbsScaler",
+             {"max_abs_": 2.0, "scale_": 2.0})):
+        st = {"copy": True, "n_features_in_": 2**27, "n_samples_seen_": 10}
+        st.update(attrs)
+        st["_sklearn_version"] = "1.2.1"
+        c.add(n, prog(glob("sklearn.preprocessing._data", cls, 4) + EMPTY_TUPLE + NEWOBJ + enc(st, 4)
+                      + BUILD, 4),
+              "amplification", "safe", "json=0;onnx=3|4|5;h5=0",
+              "%s with n_features_in_ = 2^27 and scalar (not array) attributes: a 200-byte file "
+              "must not make the ONNX writer build 2^27-element vectors" % cls)
+
+    # -- HDF5 names ------------------------------------------------------------------
+    c.add("h5_nul_in_key.pkl", prog(enc({"a\x00b": 1, "\x00": [1, 2]}, 4), 4), "hdf5_names", "safe",
+          "json=0;onnx=4;h5=0|4", "dict keys with embedded NUL bytes (HDF5 names are C strings)")
+    c.add("h5_long_key.pkl", prog(enc({"k" * 70000: 1}, 4), 4), "hdf5_names", "safe",
+          "json=0;onnx=4;h5=0|4", "a 70000-character dict key (beyond HDF5's 64 KiB header message)")
+    c.add("h5_reserved_keys.pkl", prog(enc({"format": "x", "python_type": "list", "a": [1],
+                                            "a.python_type": "tuple", "a/b": 1, "a%2Fb": 2, ".": 3,
+                                            "": 4, "..": 5}, 4), 4),
+          "hdf5_names", "safe", "0", "dict keys that collide with depickle's own HDF5 attribute "
+          "names and escapes")
 
     # -- decompression bombs ------------------------------------------------------
     c.add("bomb_zlib_3g.joblib.z", zlib_bomb, "decompression_bomb", "invalid", "5",

@@ -378,7 +378,8 @@ def check_structure(path, entry, manifest_row, n_features):
         raise Mismatch("metadata sklearn_version %r != MANIFEST %r"
                        % (props["sklearn_version"], manifest_row["sklearn"]))
     cls = manifest_row.get("class", "")
-    if cls and props["estimator_class"] != cls and not cls.endswith("." + props["estimator_class"]):
+    names = {props["estimator_class"], props.get("estimator_pickled_as", "")}
+    if cls and cls not in names and not any(n and cls.endswith("." + n) for n in names):
         raise Mismatch("metadata estimator_class %r does not name MANIFEST class %r"
                        % (props["estimator_class"], cls))
     inits = {i.name for i in m.graph.initializer}
@@ -995,6 +996,8 @@ def main():
     ap.add_argument("--only", nargs="+", metavar="NAME", help="run only these fixtures")
     ap.add_argument("--keep", metavar="DIR", help="write the ONNX files and results to DIR")
     ap.add_argument("--node", default=os.environ.get("NODE", "node"), help="node executable")
+    ap.add_argument("--fixtures", default=FIXTURES, help="fixture folder with MANIFEST.tsv")
+    ap.add_argument("--expected", default=EXPECTED_TSV, help="expectations (onnx_expected.tsv)")
     args = ap.parse_args()
     missing = prerequisites(args.node)
     if missing:
@@ -1007,11 +1010,11 @@ def main():
     depickle = [os.path.abspath(args.depickle)]
     if args.keep:
         os.makedirs(args.keep, exist_ok=True)
-        outcome = run_suite(depickle, FIXTURES, EXPECTED_TSV, args.node, RUNNER,
+        outcome = run_suite(depickle, args.fixtures, args.expected, args.node, RUNNER,
                             os.path.abspath(args.keep), only=args.only)
     else:
         with tempfile.TemporaryDirectory(prefix="depickle-onnx-") as tmp:
-            outcome = run_suite(depickle, FIXTURES, EXPECTED_TSV, args.node, RUNNER, tmp,
+            outcome = run_suite(depickle, args.fixtures, args.expected, args.node, RUNNER, tmp,
                                 only=args.only)
     if args.only:
         unknown = sorted(set(args.only) - {k.split(" ")[0] for k in outcome})

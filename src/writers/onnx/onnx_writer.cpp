@@ -139,6 +139,9 @@ void write_onnx(const pickle::Document& doc, io::Output& out, const OnnxOptions&
   add_meta(m, "source_container", doc.container());
   add_meta(m, "sklearn_version", doc.sklearn_version().value_or("unknown"));
   add_meta(m, "estimator_class", estimator.sklearn_class);
+  if (estimator.pickled_as != estimator.sklearn_class) {
+    add_meta(m, "estimator_pickled_as", estimator.pickled_as);  // the spelling in the file
+  }
   add_meta(m, "depickle_version", std::string(version()));
 
   try {

@@ -81,7 +81,7 @@ model::Estimator convert_gradient_boosting(const sklearn::ObjectView& obj, Conte
       auto est = sklearn::value_object(*objects[idx],
                                        str_cat(obj.path_of("estimators_"), "[", i, ", ", j, "]"));
       model::Tree t = read_regression_tree(est, n_features, ctx.limits());
-      t.leaf *= rate;  // scikit-learn adds learning_rate * value
+      t.scale = rate;  // scikit-learn adds learning_rate * value
       sum.trees.push_back(std::move(t));
       sum.tree_target.push_back(j);
     }

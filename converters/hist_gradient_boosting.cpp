@@ -24,32 +24,19 @@ model::Tree read_predictor(const sklearn::ObjectView& predictor, std::int64_t n_
       }
     }
   }
-  auto is_leaf = nodes.field_ints("is_leaf");
-  auto left = nodes.field_ints("left");
-  auto right = nodes.field_ints("right");
   model::Tree t;
-  t.feature = nodes.field_ints("feature_idx");
+  t.nodes = static_cast<std::int64_t>(nodes.size());
+  t.is_leaf = field_column(nodes, "is_leaf");
+  t.left = field_column(nodes, "left");
+  t.right = field_column(nodes, "right");
+  t.feature = field_column(nodes, "feature_idx");
   // scikit-learn < 1.0 named the threshold `threshold`.
   t.threshold =
-      nodes.field_doubles(nodes.has_field("num_threshold") ? "num_threshold" : "threshold");
-  std::vector<double> value = nodes.field_doubles("value");
-  if (nodes.has_field("missing_go_to_left")) {
-    for (auto v : nodes.field_ints("missing_go_to_left")) t.missing_left.push_back(v != 0);
-  }
-  std::size_t n = is_leaf.size();
-  t.left.resize(n);
-  t.right.resize(n);
-  t.leaf = model::Matrix::Zero(static_cast<Eigen::Index>(n), 1);
-  for (std::size_t i = 0; i < n; ++i) {
-    if (is_leaf[i] != 0) {
-      t.left[i] = t.right[i] = -1;
-      t.leaf(static_cast<Eigen::Index>(i), 0) = value[i];
-    } else {
-      t.left[i] = left[i];
-      t.right[i] = right[i];
-    }
-  }
-  validate_tree(t, n_features, predictor.path());
+      field_column(nodes, nodes.has_field("num_threshold") ? "num_threshold" : "threshold");
+  if (nodes.has_field("missing_go_to_left"))
+    t.missing_left = field_column(nodes, "missing_go_to_left");
+  t.value = field_column(nodes, "value");  // leaves' raw predictions; one per node
+  validate_tree(t, n_features, predictor.path(), predictor.raw().offset);
   return t;
 }
 

@@ -4,6 +4,7 @@
 // 0.15, 56-byte records until 1.2 and 64-byte ones with missing_go_to_left
 // from 1.3; the routing the pickle carries is used.
 
+#include <algorithm>
 #include <cmath>
 
 #include "converters/common.h"
@@ -21,26 +22,28 @@ struct TreeShape {
 // scikit-learn < 0.15 stored the nodes as separate arrays (children_left,
 // children_right, feature, threshold, a flat value array) and passed more
 // constructor arguments; the first three mean the same.
-model::Tree read_old_tree(const sklearn::ObjectView& tree, const TreeShape& shape,
-                          std::uint64_t n) {
-  model::Tree t;
-  t.left = tree.array("children_left").expect_shape({static_cast<std::int64_t>(n)}).ints();
-  t.right = tree.array("children_right").expect_shape({static_cast<std::int64_t>(n)}).ints();
-  t.feature = tree.array("feature").expect_shape({static_cast<std::int64_t>(n)}).ints();
-  t.threshold = tree.array("threshold").expect_shape({static_cast<std::int64_t>(n)}).doubles();
+void read_old_tree(const sklearn::ObjectView& tree, const TreeShape& shape, model::Tree& t) {
+  auto n = t.nodes;
+  auto column = [&](std::string_view name) {
+    sklearn::ArrayView a = tree.array(name);
+    a.expect_shape({n});
+    std::vector<char> unused;
+    return flat_column(a, unused);
+  };
+  t.left = column("children_left");
+  t.right = column("children_right");
+  t.feature = column("feature");
+  t.threshold = column("threshold");
   sklearn::ArrayView values = tree.array("value");
-  std::vector<double> v = values.doubles();
-  if (v.size() != n * static_cast<std::uint64_t>(shape.n_outputs * shape.width)) {
+  if (values.size() != static_cast<std::uint64_t>(n * shape.n_outputs * shape.width)) {
     values.fail(str_cat("expected ", n, " x ", shape.n_outputs, " x ", shape.width, " values"));
   }
-  t.leaf =
-      Eigen::Map<const model::Matrix>(v.data(), static_cast<Eigen::Index>(n),
-                                      static_cast<Eigen::Index>(shape.n_outputs * shape.width));
-  return t;
+  t.value = flat_column(values, t.storage);
 }
 
 // Reads a Tree object: args (n_features, n_classes, n_outputs), state
-// {node_count, nodes, values} (>= 0.15), or the older layout above.
+// {node_count, nodes, values} (>= 0.15), or the older layout above. The
+// columns are views into the pickle's arrays.
 model::Tree read_tree(const sklearn::ObjectView& tree, TreeShape& shape, const Limits& limits) {
   const pickle::Seq* args = tree.raw().args;
   if (args == nullptr || args->items.size() < 3) {
@@ -48,53 +51,41 @@ model::Tree read_tree(const sklearn::ObjectView& tree, TreeShape& shape, const L
   }
   shape.n_features = sklearn::value_integer(*args->items[0], tree.path_of("n_features"));
   shape.n_outputs = sklearn::value_integer(*args->items[2], tree.path_of("n_outputs"));
-  std::uint64_t n = static_cast<std::uint64_t>(tree.integer("node_count"));
-  if (n > limits.max_tree_nodes) {
+  std::int64_t n = tree.integer("node_count");
+  if (n < 0 || static_cast<std::uint64_t>(n) > limits.max_tree_nodes) {
     throw Error(ErrorCode::kLimit, "max_tree_nodes", str_cat(tree.path(), " has ", n, " nodes"));
   }
-  if (tree.has("children_left")) {
-    std::int64_t width = 1;
-    for (auto c : sklearn::value_array(*args->items[1], tree.path_of("n_classes")).ints()) {
-      width = std::max(width, c);
-    }
-    shape.width = width;
-    model::Tree t = read_old_tree(tree, shape, n);
-    validate_tree(t, shape.n_features, tree.path());
-    return t;
-  }
-  sklearn::ArrayView nodes = tree.array("nodes");
-  sklearn::ArrayView values = tree.array("values");
-  if (nodes.size() != n)
-    nodes.fail(str_cat("holds ", nodes.size(), " nodes but node_count is ", n));
-  if (values.ndim() != 3 || values.dim(0) != n ||
-      static_cast<std::int64_t>(values.dim(1)) != shape.n_outputs) {
-    values.fail("expected shape (node_count, n_outputs, max_n_classes)");
-  }
-  shape.width = static_cast<std::int64_t>(values.dim(2));
   model::Tree t;
-  t.left = nodes.field_ints("left_child");
-  t.right = nodes.field_ints("right_child");
-  t.feature = nodes.field_ints("feature");
-  t.threshold = nodes.field_doubles("threshold");
-  if (nodes.has_field("missing_go_to_left")) {
-    for (auto v : nodes.field_ints("missing_go_to_left")) t.missing_left.push_back(v != 0);
+  t.nodes = n;
+  if (tree.has("children_left")) {
+    shape.width = 1;
+    for (auto c : sklearn::value_array(*args->items[1], tree.path_of("n_classes")).ints()) {
+      shape.width = std::max(shape.width, c);
+    }
+    read_old_tree(tree, shape, t);
+  } else {
+    sklearn::ArrayView nodes = tree.array("nodes");
+    sklearn::ArrayView values = tree.array("values");
+    if (nodes.ndim() != 1 || nodes.size() != static_cast<std::uint64_t>(n)) {
+      nodes.fail(str_cat("holds ", nodes.size(), " nodes but node_count is ", n));
+    }
+    if (values.ndim() != 3 || values.dim(0) != static_cast<std::uint64_t>(n) ||
+        static_cast<std::int64_t>(values.dim(1)) != shape.n_outputs) {
+      values.fail("expected shape (node_count, n_outputs, max_n_classes)");
+    }
+    shape.width = static_cast<std::int64_t>(values.dim(2));
+    t.left = field_column(nodes, "left_child");
+    t.right = field_column(nodes, "right_child");
+    t.feature = field_column(nodes, "feature");
+    t.threshold = field_column(nodes, "threshold");
+    if (nodes.has_field("missing_go_to_left"))
+      t.missing_left = field_column(nodes, "missing_go_to_left");
+    t.value = flat_column(values, t.storage);
   }
-  std::vector<double> v = values.doubles();
-  t.leaf =
-      Eigen::Map<const model::Matrix>(v.data(), static_cast<Eigen::Index>(n),
-                                      static_cast<Eigen::Index>(shape.n_outputs * shape.width));
-  validate_tree(t, shape.n_features, tree.path());
+  t.value_cols = shape.n_outputs * shape.width;
+  t.used_cols = t.value_cols;
+  validate_tree(t, shape.n_features, tree.path(), tree.raw().offset);
   return t;
-}
-
-// Leaf counts (or fractions) to probabilities, as DecisionTreeClassifier.predict_proba.
-void normalize_leaves(model::Tree& t, std::int64_t n_classes) {
-  model::Matrix leaf = t.leaf.leftCols(n_classes);
-  for (Eigen::Index i = 0; i < leaf.rows(); ++i) {
-    double sum = leaf.row(i).sum();
-    if (sum != 0.0) leaf.row(i) /= sum;
-  }
-  t.leaf = std::move(leaf);
 }
 
 model::TreeSum tree_sum(const std::vector<sklearn::ObjectView>& estimators, bool classifier,
@@ -114,7 +105,8 @@ model::TreeSum tree_sum(const std::vector<sklearn::ObjectView>& estimators, bool
       if (shape.width != n_classes) {
         est.unsupported("tree_", str_cat("has ", shape.width, " classes, expected ", n_classes));
       }
-      normalize_leaves(t, n_classes);
+      t.used_cols = n_classes;  // leaf counts (or fractions) to probabilities
+      t.normalize = true;
     } else if (shape.width != 1) {
       est.unsupported("tree_", "regression tree with class columns");
     }

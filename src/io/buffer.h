@@ -4,6 +4,7 @@
 // stdin), so growing never copies what was already written.
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <string_view>
 
@@ -27,7 +28,9 @@ class Buffer {
   [[nodiscard]] std::uint64_t size() const { return size_; }
 
   /// Growable buffers: room to write at least `min_free` bytes at the end.
-  char* reserve_tail(std::uint64_t min_free);
+  /// The capacity at most doubles and never exceeds `max_capacity`.
+  char* reserve_tail(std::uint64_t min_free,
+                     std::uint64_t max_capacity = std::numeric_limits<std::uint64_t>::max());
   [[nodiscard]] std::uint64_t free_tail() const { return capacity_ - size_; }
   void commit(std::uint64_t n) { size_ += n; }
   /// Returns unused capacity to the system (after the last write).

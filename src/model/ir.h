@@ -9,6 +9,7 @@
 #include <variant>
 #include <vector>
 
+#include "model/tree.h"
 #include "sklearn/object_view.h"
 
 namespace depickle::model {
@@ -42,17 +43,6 @@ struct LinearClassifier {
 struct LinearRegressor {
   Linear linear;
   bool column = true;  // 1-d targets give [N, 1], like skl2onnx
-};
-
-/// One decision tree in scikit-learn's layout: node i splits on feature[i]
-/// (x <= threshold[i] goes left); leaves have left == right == -1.
-struct Tree {
-  std::vector<std::int64_t> left;
-  std::vector<std::int64_t> right;
-  std::vector<std::int64_t> feature;
-  std::vector<double> threshold;
-  std::vector<std::uint8_t> missing_left;  // NaN goes left (empty: NaN goes right)
-  Matrix leaf;                             // (nodes × targets) values at the leaves
 };
 
 /// Sum (or mean) of trees' leaf values per target, plus base values.

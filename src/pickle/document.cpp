@@ -45,6 +45,11 @@ void Document::parse(const LoadOptions& options) {
     }
   }
   if (input_.empty()) throw Error(ErrorCode::kMalformed, "empty input", "no pickle data", 0);
+  // Every output records the input's SHA-256; for large inputs it is computed
+  // on another core while this one parses and converts.
+  if (!options.scan && sha256_.empty() && input_.size() >= (std::size_t{1} << 20)) {
+    sha256_future_ = std::async(std::launch::async, [view = input_] { return sha256_hex(view); });
+  }
   stream_ = io::open_stream(input_, options.limits);
   if (stream_.data.empty()) {
     throw Error(
@@ -92,7 +97,7 @@ std::string Document::container() const {
 }
 
 const std::string& Document::sha256() const {
-  if (sha256_.empty()) sha256_ = sha256_hex(input_);
+  if (sha256_.empty()) sha256_ = sha256_future_.valid() ? sha256_future_.get() : sha256_hex(input_);
   return sha256_;
 }
 

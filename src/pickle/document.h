@@ -3,6 +3,7 @@
 // the restricted VM built from them, and facts about the container.
 
 #include <cstdint>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -79,8 +80,9 @@ class Document {
   VmStats stats_;
   std::optional<std::string> sklearn_version_;
   mutable std::string sha256_;
-  std::unique_ptr<SidecarLoader> sidecars_;      // owns sidecar file bytes
-  std::unique_ptr<UserAllowlist> user_allowed_;  // owns entries of --allow-global globals
+  mutable std::future<std::string> sha256_future_;  // hashing on another core while parsing
+  std::unique_ptr<SidecarLoader> sidecars_;         // owns sidecar file bytes
+  std::unique_ptr<UserAllowlist> user_allowed_;     // owns entries of --allow-global globals
 };
 
 /// Finds `_sklearn_version` in the state of the first estimator reached

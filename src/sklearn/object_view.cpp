@@ -104,7 +104,7 @@ bool ArrayView::has_field(std::string_view name) const {
   return false;
 }
 
-const pickle::Dtype::Field& ArrayView::field(std::string_view name) const {
+const pickle::Dtype::Field& ArrayView::numeric_field(std::string_view name) const {
   for (const auto& f : array_->dtype->fields) {
     if (f.name == name) {
       char k = f.type->kind;
@@ -119,7 +119,7 @@ const pickle::Dtype::Field& ArrayView::field(std::string_view name) const {
 }
 
 std::vector<double> ArrayView::field_doubles(std::string_view name) const {
-  const auto& f = field(name);
+  const auto& f = numeric_field(name);
   std::vector<double> out;
   out.reserve(array_->size());
   pickle::for_each_element(*array_, [&](const char* p) {
@@ -129,7 +129,7 @@ std::vector<double> ArrayView::field_doubles(std::string_view name) const {
 }
 
 std::vector<std::int64_t> ArrayView::field_ints(std::string_view name) const {
-  const auto& f = field(name);
+  const auto& f = numeric_field(name);
   if (f.type->kind == 'f') fail(str_cat("field ", name, " is not an integer"));
   std::vector<std::int64_t> out;
   out.reserve(array_->size());

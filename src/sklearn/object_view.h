@@ -47,14 +47,14 @@ class ArrayView {
   [[nodiscard]] bool has_field(std::string_view name) const;
   [[nodiscard]] std::vector<double> field_doubles(std::string_view name) const;
   [[nodiscard]] std::vector<std::int64_t> field_ints(std::string_view name) const;
+  /// A numeric field of the records (error naming the path if absent or not numeric).
+  [[nodiscard]] const pickle::Dtype::Field& numeric_field(std::string_view name) const;
 
   /// Checks the number of dimensions and, where not -1, each dimension.
   const ArrayView& expect_shape(std::initializer_list<std::int64_t> shape) const;
   [[noreturn]] void fail(std::string_view detail) const;
 
  private:
-  const pickle::Dtype::Field& field(std::string_view name) const;
-
   const pickle::NdArray* array_;
   std::string path_;
 };

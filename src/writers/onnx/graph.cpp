@@ -106,6 +106,26 @@ Tensor GraphBuilder::identity(const Tensor& t, const std::string& name) {
   return {name, t.elem, t.cols};
 }
 
+void GraphBuilder::defer_attribute(const std::string& name,
+                                   ::onnx::AttributeProto_AttributeType type, wire::Pieces bytes) {
+  ::onnx::NodeProto& n = last();
+  // The placeholder describes a one-node tree (one entry of the same type),
+  // so the checker validates the node's structure.
+  auto& a = *n.add_attribute();
+  a.set_name(name);
+  a.set_type(type);
+  if (type == ::onnx::AttributeProto_AttributeType_TENSOR) {
+    a.mutable_t()->set_data_type(::onnx::TensorProto_DataType_DOUBLE);
+    a.mutable_t()->add_dims(1);
+    a.mutable_t()->add_double_data(0.0);
+  } else if (type == ::onnx::AttributeProto_AttributeType_STRINGS) {
+    a.add_strings("LEAF");
+  } else {
+    a.add_ints(0);
+  }
+  deferred_.push_back({graph_.node_size() - 1, n.attribute_size() - 1, std::move(bytes)});
+}
+
 void set_attr(::onnx::NodeProto& node, const std::string& name, std::int64_t value) {
   auto& a = *node.add_attribute();
   a.set_name(name);

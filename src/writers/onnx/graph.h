@@ -12,6 +12,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "writers/onnx/wire.h"
+
 namespace depickle::writers {
 
 enum class Elem : std::uint8_t { kFloat, kDouble, kInt64, kString, kBool };
@@ -53,8 +55,21 @@ class GraphBuilder {
 
   [[nodiscard]] ::onnx::GraphProto& graph() { return graph_; }
 
+  /// A large attribute of the last node, already encoded (a complete
+  /// AttributeProto). The node gets a placeholder of the same name and type;
+  /// the writer splices the bytes in (see onnx_writer.cpp).
+  struct Deferred {
+    int node;
+    int attribute;
+    wire::Pieces bytes;
+  };
+  void defer_attribute(const std::string& name, ::onnx::AttributeProto_AttributeType type,
+                       wire::Pieces bytes);
+  [[nodiscard]] std::vector<Deferred>& deferred() { return deferred_; }
+
  private:
   ::onnx::GraphProto& graph_;
+  std::vector<Deferred> deferred_;
   std::unordered_map<std::string, int> used_;
 };
 

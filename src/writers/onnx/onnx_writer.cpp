@@ -5,6 +5,7 @@
 #include "converters/registry.h"
 #include "core/error.h"
 #include "writers/onnx/lower.h"
+#include "writers/onnx/wire.h"
 
 namespace depickle::writers {
 
@@ -64,10 +65,20 @@ const model::Labels* classes_of(const model::Estimator& e) {
   return nullptr;
 }
 
+// protobuf cannot parse a message over 2 GiB; ONNX Runtime neither.
+constexpr std::size_t kMaxProtobufBytes = (std::size_t{1} << 31) - 1;
+
+[[noreturn]] void too_large(std::size_t bytes) {
+  throw Error(ErrorCode::kLimit, "ONNX file size",
+              str_cat("the model would take ", bytes,
+                      " bytes; protobuf (and so ONNX) is limited to 2 GiB"));
+}
+
 }  // namespace
 
 void write_onnx(const pickle::Document& doc, io::Output& out, const OnnxOptions& options,
-                const Limits& limits) {
+                const Limits& limits, std::size_t check_in_memory_bytes) {
+  const std::size_t in_memory_limit = check_in_memory_bytes;
   if (options.opset < kMinOpset || options.opset > kMaxOpset) {
     throw Error(ErrorCode::kUsage, str_cat("--opset ", options.opset),
                 str_cat("supported: ", kMinOpset, " to ", kMaxOpset));
@@ -144,15 +155,130 @@ void write_onnx(const pickle::Document& doc, io::Output& out, const OnnxOptions&
   }
   add_meta(m, "depickle_version", std::string(version()));
 
+  // Large tree attributes were encoded straight to wire bytes. Small models
+  // get them parsed back in, so the checker sees exactly what is written;
+  // for large ones the checker validates the model with empty placeholders
+  // of the same names and types (the encoder is tested to match protobuf's
+  // own serialization byte for byte).
+  auto& deferred = builder.deferred();
+  std::size_t deferred_bytes = 0;
+  for (const auto& d : deferred) deferred_bytes += d.bytes.size();
+  bool in_memory = deferred_bytes <= in_memory_limit;
+  if (in_memory) {
+    for (const auto& d : deferred) {
+      g.mutable_node(d.node)->mutable_attribute(d.attribute)->ParseFromString(d.bytes.joined());
+    }
+  }
   try {
     ::onnx::checker::check_model(m);
   } catch (const std::exception& e) {
     throw Error(ErrorCode::kInternal, "ONNX checker", e.what());
   }
-  std::string bytes;
-  if (!m.SerializeToString(&bytes))
-    throw Error(ErrorCode::kInternal, "ONNX", "serialization failed");
-  out.write(bytes);
+  if (in_memory) {
+    if (m.ByteSizeLong() > kMaxProtobufBytes) too_large(m.ByteSizeLong());
+    std::string bytes;
+    if (!m.SerializeToString(&bytes))
+      throw Error(ErrorCode::kInternal, "ONNX", "serialization failed");
+    out.write(bytes);
+  } else {
+    write_spliced(m, deferred, out);
+  }
+}
+
+void write_spliced(::onnx::ModelProto& m, const std::vector<GraphBuilder::Deferred>& deferred,
+                   io::Output& out) {
+  using wire::tag;
+  using wire::varint;
+  auto put_message = [&](std::uint32_t field, std::size_t size) {
+    out.write(tag(field, wire::kLengthDelimited));
+    out.write(varint(size));
+  };
+  ::onnx::GraphProto& g = *m.mutable_graph();
+  // Sizes of the nodes, the spliced ones from their parts.
+  std::vector<std::string> node_bytes(static_cast<std::size_t>(g.node_size()));
+  std::vector<std::size_t> node_sizes(node_bytes.size());
+  std::vector<std::vector<const GraphBuilder::Deferred*>> by_node(node_bytes.size());
+  for (const auto& d : deferred) by_node[static_cast<std::size_t>(d.node)].push_back(&d);
+  auto attribute_bytes = [&](std::size_t node, int j, std::string& scratch) -> const wire::Pieces* {
+    for (const auto* d : by_node[node]) {
+      if (d->attribute == j) return &d->bytes;
+    }
+    scratch = g.node(static_cast<int>(node)).attribute(j).SerializeAsString();
+    return nullptr;
+  };
+  std::size_t graph_size = 0;
+  for (std::size_t i = 0; i < node_bytes.size(); ++i) {
+    const ::onnx::NodeProto& n = g.node(static_cast<int>(i));
+    if (by_node[i].empty()) {
+      node_bytes[i] = n.SerializeAsString();
+      node_sizes[i] = node_bytes[i].size();
+    } else {
+      ::onnx::NodeProto parts = n;  // small: big attributes are placeholders
+      parts.clear_attribute();
+      std::size_t size = parts.ByteSizeLong();
+      for (int j = 0; j < n.attribute_size(); ++j) {
+        std::string scratch;
+        const wire::Pieces* p = attribute_bytes(i, j, scratch);
+        std::size_t len = p != nullptr ? p->size() : scratch.size();
+        size += 1 + wire::varint_size(len) + len;
+      }
+      node_sizes[i] = size;
+    }
+    graph_size += 1 + wire::varint_size(node_sizes[i]) + node_sizes[i];
+  }
+  ::google::protobuf::RepeatedPtrField<::onnx::NodeProto> nodes;
+  nodes.Swap(g.mutable_node());
+  std::string graph_rest =
+      g.SerializeAsString();  // fields after node (1): name, initializer, io...
+  nodes.Swap(g.mutable_node());
+  graph_size += graph_rest.size();
+  if (graph_size > kMaxProtobufBytes) too_large(graph_size);
+
+  // ModelProto fields before graph (7), the graph, then the fields after it.
+  std::unique_ptr<::onnx::GraphProto> graph(m.release_graph());
+  ::onnx::ModelProto tail;
+  tail.mutable_opset_import()->Swap(m.mutable_opset_import());
+  tail.mutable_metadata_props()->Swap(m.mutable_metadata_props());
+  out.write(m.SerializeAsString());
+  put_message(7, graph_size);
+  for (std::size_t i = 0; i < node_bytes.size(); ++i) {
+    put_message(1, node_sizes[i]);
+    if (by_node[i].empty()) {
+      out.write(node_bytes[i]);
+      continue;
+    }
+    const ::onnx::NodeProto& n = graph->node(static_cast<int>(i));
+    ::onnx::NodeProto head =
+        n;  // NodeProto: input..op_type (1-4), attribute (5), doc_string, domain
+    head.clear_attribute();
+    head.clear_doc_string();
+    head.clear_domain();
+    out.write(head.SerializeAsString());
+    for (int j = 0; j < n.attribute_size(); ++j) {
+      std::string scratch;
+      const wire::Pieces* p = nullptr;
+      for (const auto* d : by_node[i]) {
+        if (d->attribute == j) p = &d->bytes;
+      }
+      if (p == nullptr) scratch = n.attribute(j).SerializeAsString();
+      put_message(5, p != nullptr ? p->size() : scratch.size());
+      if (p != nullptr) {
+        p->for_each([&](std::string_view piece) { out.write(piece); });
+      } else {
+        out.write(scratch);
+      }
+    }
+    ::onnx::NodeProto rest;
+    if (n.has_doc_string()) rest.set_doc_string(n.doc_string());
+    if (n.has_domain()) rest.set_domain(n.domain());
+    out.write(rest.SerializeAsString());
+  }
+  out.write(graph_rest);
+  out.write(tail.SerializeAsString());
+  // Put the model back together (the caller may still use it).
+  m.mutable_opset_import()->Swap(tail.mutable_opset_import());
+  m.mutable_metadata_props()->Swap(tail.mutable_metadata_props());
+  m.set_allocated_graph(graph.release());
 }
 
 }  // namespace depickle::writers

@@ -8,6 +8,7 @@
 #include "depickle.h"
 #include "io/output.h"
 #include "pickle/document.h"
+#include "writers/onnx/graph.h"
 
 namespace depickle::writers {
 
@@ -19,7 +20,17 @@ inline constexpr std::int64_t kMaxOpset = 17;  // newest the bundled checker kno
 inline constexpr std::int64_t kMlOpset = 3;
 inline constexpr std::int64_t kIrVersion = 8;
 
+/// Models whose large tree attributes take up to this many bytes are checked
+/// as written; larger ones are checked with placeholders for those attributes
+/// and written by splicing their encoded bytes (no second copy in memory).
+inline constexpr std::size_t kCheckInMemoryBytes = std::size_t{64} << 20;
+
 void write_onnx(const pickle::Document& doc, io::Output& out, const OnnxOptions& options,
-                const Limits& limits);
+                const Limits& limits, std::size_t check_in_memory_bytes = kCheckInMemoryBytes);
+
+/// Serializes `m`, splicing in the encoded `deferred` attributes (byte for
+/// byte what protobuf would write had they been set normally).
+void write_spliced(::onnx::ModelProto& m, const std::vector<GraphBuilder::Deferred>& deferred,
+                   io::Output& out);
 
 }  // namespace depickle::writers

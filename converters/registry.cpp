@@ -48,7 +48,9 @@ const ConverterEntry* find_converter(std::string_view qualified) {
 
 model::Estimator Context::convert(const sklearn::ObjectView& obj) {
   if (depth_ >= limits_.max_nesting) {
-    throw Error(ErrorCode::kLimit, "max_nesting", "estimators nested too deeply");
+    throw Error(ErrorCode::kLimit, "max_nesting",
+                str_cat("estimators nested more than ", limits_.max_nesting, " deep"),
+                obj.raw().offset);
   }
   const ConverterEntry* entry = find_converter(obj.class_name());
   if (entry == nullptr) {
@@ -66,7 +68,7 @@ model::Estimator convert_root(const pickle::Value& root, const Limits& limits) {
   const auto* object = pickle::as<pickle::Object>(&root);
   if (object == nullptr) {
     throw Error(ErrorCode::kUnsupported, str_cat("a ", pickle::kind_name(root.kind)),
-                "ONNX output needs an estimator at the root of the pickle");
+                "ONNX output needs an estimator at the root of the pickle", root.offset);
   }
   Context ctx(limits);
   return ctx.convert(sklearn::ObjectView(*object, ""));

@@ -96,6 +96,9 @@ struct Limits {
   std::uint64_t max_input_bytes = std::uint64_t{64} << 30;
   /// Size of a decompressed joblib/gzip/... stream, enforced while inflating.
   std::uint64_t max_decompressed_bytes = std::uint64_t{2} << 30;
+  /// Memory one decompressor may take for its dictionary/window (xz, lzma,
+  /// zstd): a header can ask for gigabytes before any data is read.
+  std::uint64_t max_decoder_bytes = std::uint64_t{256} << 20;
   /// Opcodes executed, summed over nested pickles.
   std::uint64_t max_opcodes = std::uint64_t{1} << 30;
   /// Depth of the pickle VM's value stack.

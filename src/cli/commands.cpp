@@ -122,18 +122,20 @@ std::string scan_json(const ScanResult& r) {
 void scan_text(const ScanResult& r) {
   std::size_t allowed = 0;
   for (const auto& f : r.findings) allowed += f.category == ScanFinding::Category::kAllowed;
-  std::cout << r.name << ": " << verdict_name(r.verdict);
+  std::cout << printable(r.name, 400) << ": " << verdict_name(r.verdict);
   if (r.verdict == ScanResult::Verdict::kSafe) {
     std::cout << " (" << r.container << ", protocol " << r.protocol << ", " << allowed
               << " globals, all allow-listed"
               << (r.pickles > 1 ? str_cat(", ", r.pickles, " pickles") : std::string()) << ")";
   }
-  if (r.verdict == ScanResult::Verdict::kInvalid) std::cout << ": " << r.error;
+  if (r.verdict == ScanResult::Verdict::kInvalid)
+    std::cout << ": " << r.error;  // already printable
   std::cout << "\n";
   for (const auto& f : r.findings) {
     if (f.category == ScanFinding::Category::kAllowed) continue;
-    std::cout << "  " << (f.is_global ? "global '" + f.what + "'" : f.what) << " at byte "
-              << f.offset << (f.opcode.empty() ? "" : " (" + f.opcode + ")") << ": "
+    std::string what = printable(f.what, 200);
+    std::cout << "  " << (f.is_global ? "global '" + what + "'" : what) << " at byte " << f.offset
+              << (f.opcode.empty() ? "" : " (" + f.opcode + ")") << ": "
               << (f.category == ScanFinding::Category::kUnsafe ? "known to run code"
                                                                : "not on the allow-list")
               << "\n";

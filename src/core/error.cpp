@@ -66,11 +66,14 @@ Error& Error::in_path(std::string_view outer) {
   return *this;
 }
 
+// Messages quote names taken from the input: they must stay one printable
+// line (no newlines or terminal escapes from a hostile file) of sane length.
 std::string Error::message() const {
-  std::string out = str_cat(category_name(code_), ": ", subject_);
+  constexpr std::size_t kMaxPart = 400;
+  std::string out = str_cat(category_name(code_), ": ", printable(subject_, kMaxPart));
   if (offset_) out += str_cat(" at byte ", *offset_);
-  if (!path_.empty()) out += str_cat(" (in ", path_, ")");
-  if (!detail_.empty()) out += str_cat(": ", detail_);
+  if (!path_.empty()) out += str_cat(" (in ", printable(path_, kMaxPart), ")");
+  if (!detail_.empty()) out += str_cat(": ", printable(detail_, kMaxPart));
   return out;
 }
 

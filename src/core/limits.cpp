@@ -5,10 +5,12 @@
 namespace depickle {
 
 std::span<const LimitField> limit_fields() {
-  static constexpr std::array<LimitField, 14> kFields = {{
+  static constexpr std::array<LimitField, 15> kFields = {{
       {"max_input_bytes", &Limits::max_input_bytes, "size of the input file or stdin"},
       {"max_decompressed_bytes", &Limits::max_decompressed_bytes,
        "size of a decompressed joblib/gzip/xz/... stream"},
+      {"max_decoder_bytes", &Limits::max_decoder_bytes,
+       "memory of one decompressor's dictionary or window"},
       {"max_opcodes", &Limits::max_opcodes, "pickle opcodes executed"},
       {"max_stack", &Limits::max_stack, "depth of the pickle value stack"},
       {"max_marks", &Limits::max_marks, "open MARKs"},

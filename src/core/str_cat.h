@@ -41,6 +41,10 @@ std::string str_cat(const Args&... args) {
   return out;
 }
 
+/// `text` with control characters (and DEL) written as \xNN and cut at
+/// `max_len` bytes with an ellipsis, for one-line messages. UTF-8 passes.
+std::string printable(std::string_view text, std::size_t max_len);
+
 /// Renders bytes as a Python-like quoted literal for messages: 'abc\x00'.
 /// Long strings are cut at `max_len` bytes with an ellipsis.
 std::string quoted(std::string_view bytes, std::size_t max_len = 80);

@@ -8,7 +8,9 @@
 #include <lzma.h>
 #include <zlib.h>
 #include <zstd.h>
+#include <zstd_errors.h>
 
+#include <algorithm>
 #include <charconv>
 #include <memory>
 
@@ -29,8 +31,10 @@ class Sink {
   // Room for the next write (at most what the cap still allows, plus one
   // byte so that exceeding the cap is detected).
   std::pair<char*, std::uint64_t> room() {
-    char* p = out_.reserve_tail(kChunk);
     std::uint64_t allowed = limits_.max_decompressed_bytes + 1 - out_.size();
+    // Grow towards the cap, never past it: a bomb then ends at the limit, not
+    // at a failed doubling of an already huge buffer.
+    char* p = out_.reserve_tail(std::min(kChunk, allowed), limits_.max_decompressed_bytes + 1);
     return {p, std::min(out_.free_tail(), allowed)};
   }
   void commit(std::uint64_t n) {
@@ -38,8 +42,17 @@ class Sink {
     if (out_.size() > limits_.max_decompressed_bytes) {
       throw Error(ErrorCode::kLimit, "max_decompressed_bytes",
                   str_cat("the ", codec_, " stream inflates to more than ",
-                          limits_.max_decompressed_bytes, " bytes"));
+                          limits_.max_decompressed_bytes, " bytes"),
+                  limits_.max_decompressed_bytes);
     }
+  }
+  std::uint64_t decoder_memory() const { return limits_.max_decoder_bytes; }
+  [[noreturn]] void decoder_too_big(std::uint64_t needed, std::uint64_t offset) const {
+    throw Error(ErrorCode::kLimit, "max_decoder_bytes",
+                needed == 0 ? str_cat("the ", codec_, " stream needs a larger window")
+                            : str_cat("the ", codec_, " stream's header asks for ", needed,
+                                      " bytes of decoder memory"),
+                offset);
   }
 
  private:
@@ -123,7 +136,8 @@ void inflate_bz2(std::string_view raw, Sink& sink) {
 void inflate_lzma(std::string_view raw, Sink& sink, std::string_view codec) {
   lzma_stream s = LZMA_STREAM_INIT;
   // The auto decoder reads both .xz and legacy .lzma ("alone") streams.
-  if (lzma_auto_decoder(&s, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK) {
+  if (lzma_auto_decoder(&s, std::max<std::uint64_t>(sink.decoder_memory(), 1), LZMA_CONCATENATED) !=
+      LZMA_OK) {
     corrupt(codec, 0, "cannot initialise liblzma");
   }
   std::unique_ptr<lzma_stream, void (*)(lzma_stream*)> guard(&s, lzma_end);
@@ -141,6 +155,7 @@ void inflate_lzma(std::string_view raw, Sink& sink, std::string_view codec) {
         corrupt(codec, raw.size() - s.avail_in, "trailing data after the stream");
       return;
     }
+    if (rc == LZMA_MEMLIMIT_ERROR) sink.decoder_too_big(lzma_memusage(&s), raw.size() - s.avail_in);
     if (rc != LZMA_OK) {
       corrupt(codec, raw.size() - s.avail_in,
               rc == LZMA_DATA_ERROR || rc == LZMA_FORMAT_ERROR ? "bad data"
@@ -186,6 +201,10 @@ void inflate_zstd(std::string_view raw, Sink& sink) {
   ZSTD_DStream* z = ZSTD_createDStream();
   if (z == nullptr) corrupt("zstd", 0, "cannot initialise zstd");
   std::unique_ptr<ZSTD_DStream, std::size_t (*)(ZSTD_DStream*)> guard(z, ZSTD_freeDStream);
+  // zstd's own default (2^27) already bounds the window; ours may lower it.
+  int window_log = 10;
+  while (window_log < 31 && (std::uint64_t{2} << window_log) <= sink.decoder_memory()) ++window_log;
+  ZSTD_DCtx_setParameter(z, ZSTD_d_windowLogMax, window_log);
   ZSTD_inBuffer in{raw.data(), raw.size(), 0};
   std::size_t rc = 1;
   while (in.pos < in.size || rc != 0) {
@@ -193,6 +212,9 @@ void inflate_zstd(std::string_view raw, Sink& sink) {
     ZSTD_outBuffer ob{out, room, 0};
     std::size_t in_before = in.pos;
     rc = ZSTD_decompressStream(z, &ob, &in);
+    if (ZSTD_getErrorCode(rc) == ZSTD_error_frameParameter_windowTooLarge) {
+      sink.decoder_too_big(0, in.pos);  // zstd's stable API does not say how much
+    }
     if (ZSTD_isError(rc)) corrupt("zstd", in.pos, ZSTD_getErrorName(rc));
     sink.commit(ob.pos);
     if (ob.pos == 0 && in.pos == in_before && rc != 0) corrupt("zstd", in.pos, "input ends early");

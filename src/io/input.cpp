@@ -52,10 +52,11 @@ Buffer read_all(int fd, const std::string& name, const Limits& limits) {
 
 }  // namespace
 
-RawInput read_input(const std::string& path, const Limits& limits) {
+namespace {
+RawInput read_input_flags(const std::string& path, const Limits& limits, int flags) {
   RawInput in;
   in.name = path == "-" ? "<stdin>" : path;
-  int raw_fd = path == "-" ? 0 : open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  int raw_fd = path == "-" ? 0 : open(path.c_str(), O_RDONLY | O_CLOEXEC | flags);
   if (raw_fd < 0) {
     throw Error(ErrorCode::kUsage, str_cat("cannot open ", path), std::strerror(errno));
   }
@@ -73,6 +74,15 @@ RawInput read_input(const std::string& path, const Limits& limits) {
     in.bytes = read_all(fd.get(), in.name, limits);
   }
   return in;
+}
+}  // namespace
+
+RawInput read_input(const std::string& path, const Limits& limits) {
+  return read_input_flags(path, limits, 0);
+}
+
+RawInput read_input_nofollow(const std::string& path, const Limits& limits) {
+  return read_input_flags(path, limits, O_NOFOLLOW);
 }
 
 std::string_view compression_name(Compression c) {

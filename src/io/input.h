@@ -37,6 +37,8 @@ struct RawInput {
 };
 
 RawInput read_input(const std::string& path, const Limits& limits);
+/// The same, refusing symbolic links (O_NOFOLLOW): for files named by a pickle.
+RawInput read_input_nofollow(const std::string& path, const Limits& limits);
 
 /// Wraps caller-owned memory (library use); the memory must outlive the use.
 struct Stream {

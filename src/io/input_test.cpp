@@ -3,6 +3,8 @@
 
 #include "io/input.h"
 
+#include <zstd.h>
+
 #include <catch2/catch.hpp>
 
 #include "core/error.h"
@@ -82,6 +84,53 @@ TEST_CASE("decompression stops at the cap and on corrupt or cut streams", "[io]"
       CHECK(s.data != plain.bytes.view());
     } catch (const Error& e) {
       CHECK(e.code() == ErrorCode::kMalformed);
+    }
+  }
+}
+
+TEST_CASE("decoder memory is bounded by the stream header before allocating", "[io]") {
+  // 18 bytes found by the container fuzzer: a legacy .lzma header asking for
+  // a 2 GiB dictionary. liblzma would allocate it before reading any data.
+  const std::string huge_dictionary(
+      "\x5d\x00\x00\x00\x80\x00\x00\x00\x00\x00\x00\x00\x00\x00\xf7"
+      "\x00\x00\x00",
+      18);
+  Limits limits;
+  try {
+    (void)io::open_stream(huge_dictionary, limits);
+    FAIL("a 2 GiB dictionary was accepted");
+  } catch (const Error& e) {
+    CHECK(e.code() == ErrorCode::kLimit);
+    CHECK(e.subject() == "max_decoder_bytes");
+  }
+  // zstd decodes a frame of known size straight into the output, without a
+  // window; a streamed frame (size unknown, as from a pipe) needs the window.
+  std::string content(1 << 16, 'x');
+  for (std::size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>(i * 7919 % 251);
+  std::string streamed(ZSTD_compressBound(content.size()), '\0');
+  ZSTD_CCtx* cctx = ZSTD_createCCtx();
+  ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 0);
+  std::size_t n =
+      ZSTD_compress2(cctx, streamed.data(), streamed.size(), content.data(), content.size());
+  ZSTD_freeCCtx(cctx);
+  REQUIRE_FALSE(ZSTD_isError(n));
+  streamed.resize(n);
+  REQUIRE(ZSTD_getFrameContentSize(streamed.data(), streamed.size()) == ZSTD_CONTENTSIZE_UNKNOWN);
+  for (const char* name :
+       {"joblib_forest_lzma.joblib.lzma", "joblib_forest_xz.joblib.xz", "streamed zstd"}) {
+    INFO(name);
+    std::string bytes = name == std::string("streamed zstd")
+                            ? streamed
+                            : std::string(io::read_input(fixture(name), limits).bytes.view());
+    CHECK_NOTHROW(io::open_stream(bytes, limits));
+    Limits tiny;
+    tiny.max_decoder_bytes = 1024;
+    try {
+      (void)io::open_stream(bytes, tiny);
+      FAIL("no decoder memory limit error");
+    } catch (const Error& e) {
+      CHECK(e.code() == ErrorCode::kLimit);
+      CHECK(e.subject() == "max_decoder_bytes");
     }
   }
 }

@@ -41,7 +41,18 @@ const DangerTable& table() {
 
 }  // namespace
 
+static bool is_dunder(std::string_view part) {
+  return part.size() > 4 && part.starts_with("__") && part.ends_with("__");
+}
+
 bool known_dangerous(std::string_view module, std::string_view name) {
+  // Dunder attributes (__builtins__, __globals__, __dict__, __import__, ...)
+  // reach interpreter internals from any module.
+  for (std::string_view rest = name; !rest.empty();) {
+    std::size_t dot = rest.find('.');
+    if (is_dunder(rest.substr(0, dot))) return true;
+    rest = dot == std::string_view::npos ? std::string_view() : rest.substr(dot + 1);
+  }
   const DangerTable& t = table();
   // The module itself or any parent package: "os.path" is covered by "os".
   std::string_view m = module;

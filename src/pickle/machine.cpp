@@ -183,9 +183,9 @@ Global* Machine::resolve(std::string_view module, std::string_view name, std::st
 
 // Converting stops at a refused construct. A scan records it and goes on,
 // with a placeholder where a value is needed, to find everything in the file.
-void Machine::refuse(std::string subject, std::string detail) {
+void Machine::refuse(std::string subject, std::string detail, bool dangerous) {
   if (options_.scan) {
-    if (options_.sink != nullptr) options_.sink->refused(subject, op_offset_);
+    if (options_.sink != nullptr) options_.sink->refused(subject, op_offset_, dangerous);
     return;
   }
   throw Error(ErrorCode::kRefused, std::move(subject), std::move(detail));
@@ -550,7 +550,8 @@ Value* Machine::read_joblib_array(Object* wrapper) {
 
 Value* Machine::run_nested(Cursor& cursor, std::string_view what) {
   if (stats_.depth + 1 >= limits_.max_nesting) {
-    throw Error(ErrorCode::kLimit, "max_nesting", str_cat(what, "s nested too deeply"));
+    throw Error(ErrorCode::kLimit, "max_nesting", str_cat(what, "s nested too deeply"),
+                cursor.pos());
   }
   if (options_.tracer != nullptr) options_.tracer->nested(true, cursor.pos());
   ++stats_.nested_pickles;
@@ -579,7 +580,16 @@ Value* Machine::read_legacy_joblib_array(Object* wrapper) {
                 "read when the input is not a file");
   }
   bool compressed = wrapper->cls->name == "ZNDArrayWrapper";
-  std::string_view bytes = options_.sidecars->read(name, compressed);
+  std::string_view bytes;
+  try {
+    bytes = options_.sidecars->read(name, compressed);
+  } catch (const Error& e) {
+    // A name leaving the directory is what joblib would np.load(allow_pickle=True):
+    // a scan reports it as dangerous and goes on with a placeholder.
+    if (!options_.scan || e.code() != ErrorCode::kRefused) throw;
+    refuse(e.message(), "", true);
+    return none_value();
+  }
   ++stats_.joblib_arrays;
   if (!compressed) {
     numpy::NpyFile npy = numpy::parse_npy(arena_, limits_, bytes, name);

@@ -38,8 +38,10 @@ class GlobalSink {
   virtual ~GlobalSink() = default;
   virtual void global(const Global& g, std::uint64_t offset, std::string_view opcode) = 0;
   /// A refused construct that is not a global (EXT codes, persistent ids,
-  /// out-of-band buffers, calls of non-callables) in scan mode.
-  virtual void refused(std::string_view what, std::uint64_t offset) = 0;
+  /// out-of-band buffers, calls of non-callables, sidecar paths leaving the
+  /// pickle's directory) in scan mode; `dangerous` when Python's loaders would
+  /// act on it (joblib np.load-s a sidecar path with allow_pickle).
+  virtual void refused(std::string_view what, std::uint64_t offset, bool dangerous) = 0;
 };
 
 /// Reads the sidecar files of joblib < 0.10 multi-file dumps (NDArrayWrapper,
@@ -111,7 +113,7 @@ class Machine {
   Value* read_joblib_array(Object* wrapper);
   Value* read_legacy_joblib_array(Object* wrapper);
   Value* run_nested(Cursor& cursor, std::string_view what);
-  void refuse(std::string subject, std::string detail);
+  void refuse(std::string subject, std::string detail, bool dangerous = false);
   Global* placeholder(std::string_view what);
 
   Arena& arena_;

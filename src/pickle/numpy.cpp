@@ -195,7 +195,7 @@ void dtype_setstate(Arena& arena, Dtype& d, Value* state_value) {
     d.itemsize = base->itemsize * count;
     d.kind = 'V';
   }
-  if (names->kind != Kind::kNone) {
+  if (names != nullptr && names->kind != Kind::kNone) {  // 6-item states have none
     const Seq& name_tuple = tuple_arg(names, "dtype names");
     const auto* field_dict = as<Dict>(fields);
     if (field_dict == nullptr) bad("dtype state", "names without a fields dict");
@@ -252,6 +252,15 @@ NdArray* reconstruct(Arena& arena, const Seq& args, std::uint64_t offset) {
   }
   auto* array = arena.make<NdArray>(arena.resource(), offset);
   array->subclass = const_cast<Global*>(subtype);
+  // Until BUILD gives it a state, the array is what numpy's _reconstruct
+  // makes: empty, of dtype int8. A pickle that never BUILDs it still yields
+  // a well-formed array rather than one without a dtype.
+  auto* typecode = arena.make<Str>(std::string_view("i1"), false, offset);
+  Seq dtype_args(Kind::kTuple, arena.resource(), offset);
+  dtype_args.items.push_back(typecode);
+  array->dtype = make_dtype(arena, dtype_args, offset);
+  array->dtype->built = true;
+  array->shape.assign(1, 0);
   return array;
 }
 

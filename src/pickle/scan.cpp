@@ -15,8 +15,10 @@ void FindingCollector::global(const Global& g, std::uint64_t offset, std::string
   findings.push_back({g.qualified(), offset, std::string(opcode), category, true});
 }
 
-void FindingCollector::refused(std::string_view what, std::uint64_t offset) {
-  findings.push_back({std::string(what), offset, "", ScanFinding::Category::kUnknown, false});
+void FindingCollector::refused(std::string_view what, std::uint64_t offset, bool dangerous) {
+  findings.push_back({std::string(what), offset, "",
+                      dangerous ? ScanFinding::Category::kUnsafe : ScanFinding::Category::kUnknown,
+                      false});
 }
 
 ScanResult scan_file(const std::string& path, const Limits& limits) {

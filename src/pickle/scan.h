@@ -10,7 +10,7 @@ namespace depickle::pickle {
 class FindingCollector : public GlobalSink {
  public:
   void global(const Global& g, std::uint64_t offset, std::string_view opcode) override;
-  void refused(std::string_view what, std::uint64_t offset) override;
+  void refused(std::string_view what, std::uint64_t offset, bool dangerous) override;
   std::vector<ScanFinding> findings;
 };
 

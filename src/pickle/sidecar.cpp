@@ -24,15 +24,18 @@ class FileSidecars : public SidecarLoader {
     }
     std::string path = str_cat(dir_, "/", filename);
     struct stat st {};
-    if (stat(path.c_str(), &st) != 0) {
+    if (lstat(path.c_str(), &st) != 0) {
       throw Error(ErrorCode::kMalformed, str_cat("joblib sidecar file ", quoted(filename)),
                   str_cat("missing: joblib < 0.10 stored this array beside the pickle, in ", path));
     }
+    // A symbolic link could lead anywhere: only a regular file in the directory is read.
     if (!S_ISREG(st.st_mode)) {
       throw Error(ErrorCode::kRefused, str_cat("joblib sidecar file ", quoted(filename)),
-                  "not a regular file");
+                  S_ISLNK(st.st_mode)
+                      ? "is a symbolic link; only a plain file beside the pickle is read"
+                      : "not a regular file");
     }
-    io::RawInput raw = io::read_input(path, limits_);
+    io::RawInput raw = io::read_input_nofollow(path, limits_);  // no link swapped in since lstat
     std::string_view bytes = raw.bytes.view();
     inputs_.push_back(std::move(raw.bytes));
     if (!decompress) return bytes;

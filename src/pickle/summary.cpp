@@ -187,6 +187,14 @@ class Summarizer {
     }
   }
 
+  // An attribute name without its quotes; other keys (hostile files have
+  // any) as their inline text or their kind.
+  std::string key_text(const Value* k) {
+    std::string text = inline_text(k);
+    if (k->kind == Kind::kStr && text.size() >= 2) return text.substr(1, text.size() - 2);
+    return text.empty() ? str_cat("<", kind_name(k->kind), ">") : text;
+  }
+
   void object(const Object& o, int depth) {
     seen_.emplace(&o, short_name(*o.cls));
     line(depth, str_cat(short_name(*o.cls), "  (", o.cls->canonical(), ")"));
@@ -199,8 +207,7 @@ class Summarizer {
       // Hyperparameters and scalars first on packed lines, then arrays, then nested values.
       std::string params;
       for (const auto& [k, v] : d->items) {
-        std::string key = inline_text(k);
-        if (key.size() >= 2) key = key.substr(1, key.size() - 2);  // unquote
+        std::string key = key_text(k);
         if (key == "_sklearn_version") continue;
         if (is_scalar(v)) {
           std::string item = str_cat(key, "=", inline_text(v));
@@ -214,16 +221,14 @@ class Summarizer {
       if (!params.empty()) line(depth + 1, params);
       for (const auto& [k, v] : d->items) {
         if (v->kind == Kind::kNdArray && static_cast<const NdArray*>(v)->dtype->kind != 'O') {
-          std::string key = inline_text(k);
-          line(depth + 1, str_cat(key.substr(1, key.size() - 2), ": ", inline_text(v)));
+          line(depth + 1, str_cat(key_text(k), ": ", inline_text(v)));
         }
       }
       for (const auto& [k, v] : d->items) {
         if (is_scalar(v)) continue;
         if (v->kind == Kind::kNdArray && static_cast<const NdArray*>(v)->dtype->kind != 'O')
           continue;
-        std::string key = inline_text(k);
-        entry(depth + 1, key.substr(1, key.size() - 2), v);
+        entry(depth + 1, key_text(k), v);
       }
     } else if (state != nullptr) {
       entry(depth + 1, "state", state);

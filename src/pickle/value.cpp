@@ -143,9 +143,10 @@ std::size_t hash_bytes(std::string_view s) {
 }  // namespace
 
 namespace {
-void check_depth(std::uint64_t depth) {
+void check_depth(std::uint64_t depth, const Value* v) {
   if (depth == 0) {
-    throw Error(ErrorCode::kLimit, "max_nesting", "dict key or set member nested too deeply");
+    throw Error(ErrorCode::kLimit, "max_nesting", "dict key or set member nested too deeply",
+                v->offset);
   }
 }
 // Frozensets larger than this compare by identity, so adversarial keys cannot
@@ -154,7 +155,7 @@ constexpr std::size_t kMaxFrozensetCompare = 64;
 }  // namespace
 
 bool py_hashable(const Value* v, std::uint64_t depth) {
-  check_depth(depth);
+  check_depth(depth, v);
   switch (v->kind) {
   case Kind::kList:
   case Kind::kSet:
@@ -171,7 +172,7 @@ bool py_hashable(const Value* v, std::uint64_t depth) {
 }
 
 std::size_t py_hash(const Value* v, std::uint64_t depth) {
-  check_depth(depth);
+  check_depth(depth, v);
   switch (v->kind) {
   case Kind::kNone: return 0x9e3779b9;
   case Kind::kBool:
@@ -214,7 +215,7 @@ std::size_t py_hash(const Value* v, std::uint64_t depth) {
 }
 
 bool py_equal(const Value* a, const Value* b, std::uint64_t depth) {
-  check_depth(depth);
+  check_depth(depth, a);
   if (a == b) return true;
   if (is_number(a) && is_number(b)) return numbers_equal(a, b);
   if (a->kind != b->kind) return false;

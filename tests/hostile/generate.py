@@ -808,9 +808,9 @@ def build(c):  # noqa: C901 - one long list of cases, in the order of the README
     n = "numpy_builtins_eval.pkl"
     get = glob("builtins", "dict.get", 4)
     ev = call(get, glob("numpy", "__builtins__", 4), "eval", proto=4)
-    c.add(n, prog(call(ev, PY(n), proto=4), 4), "dotted_name", "unknown", "1",
-          "runs: dict.get(numpy.__builtins__, 'eval')(source) (modelscan #330); neither "
-          "builtins.dict.get nor numpy.__builtins__ is on the dangerous list, hence unknown")
+    c.add(n, prog(call(ev, PY(n), proto=4), 4), "dotted_name", "unsafe", "1",
+          "runs: dict.get(numpy.__builtins__, 'eval')(source) (modelscan #330); a dunder "
+          "attribute (__builtins__) reaches interpreter internals, hence unsafe")
     n = "numpy_ctypeslib_os_system.pkl"
     c.add(n, prog(call(glob("numpy", "ctypeslib.os.system", 4), T(n), proto=4), 4),
           "dotted_name", "unsafe", "1", "runs: numpy + 'ctypeslib.os.system'")
@@ -819,8 +819,8 @@ def build(c):  # noqa: C901 - one long list of cases, in the order of the README
           "unsafe", "1", "runs: pathlib + 'os.system' (fickling GHSA-5j3x)")
     n = "sklearn_dunder_globals.pkl"
     c.add(n, prog(glob("sklearn.base", "BaseEstimator.__init__.__globals__", 4), 4),
-          "dotted_name", "unknown", "1",
-          "attribute walk to a function's __globals__ dict (no call)")
+          "dotted_name", "unsafe", "1",
+          "attribute walk to a function's __globals__ dict (no call); dunder: unsafe")
 
     # -- look-alike modules ----------------------------------------------------
     n = "lookalike_module_suffix.pkl"

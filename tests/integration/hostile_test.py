@@ -1,14 +1,16 @@
 #!/usr/bin/python3
 """depickle against the hostile corpus (tests/hostile/generate.py).
 
-Usage:  hostile_test.py DEPICKLE [--no-ulimit] [--jobs N] [--timeout S] [--only FILE ...] [--keep]
+Usage:  hostile_test.py DEPICKLE [--no-ulimit] [--stack-mib N] [--jobs N] [--timeout S] [--only FILE ...] [--keep]
         hostile_test.py --show-canary
 
 Generates the corpus into a temporary directory (with a temporary canary
 directory), then for every file runs `depickle scan FILE` and
 `depickle convert FILE -o OUT.{json,onnx,h5}` under an address-space limit of
 4 GiB (RLIMIT_AS; --no-ulimit for ASan builds, which reserve far more virtual
-memory) and a timeout, and checks:
+memory), a stack of 2 MiB (RLIMIT_STACK, a quarter of Linux's default: the
+nesting limit must hold with room to spare; ASan builds, whose frames are
+several times larger, pass --stack-mib 64) and a timeout, and checks:
 
   * the exit code is one of MANIFEST's expect_convert (ONNX may also give 4
     where 0 is expected, unless the manifest names per-format codes);
@@ -89,9 +91,13 @@ class Result:
         self.seconds, self.rss_kib, self.timed_out = seconds, rss_kib, timed_out
 
 
+STACK_BYTES = 2 << 20  # --stack-mib
+
+
 def run(args, timeout, ulimit, cwd=None):
     def limits():
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        resource.setrlimit(resource.RLIMIT_STACK, (STACK_BYTES, STACK_BYTES))
         if ulimit:
             resource.setrlimit(resource.RLIMIT_AS, (AS_LIMIT, AS_LIMIT))
 
@@ -302,6 +308,8 @@ def generate(corpus, canary, only=None):
 
 
 def main_test(a):
+    global STACK_BYTES
+    STACK_BYTES = a.stack_mib << 20
     depickle = os.path.abspath(a.depickle)
     ulimit = not a.no_ulimit
     tmp = tempfile.mkdtemp(prefix="depickle-hostile-")
@@ -466,6 +474,8 @@ def main():
     ap.add_argument("depickle", nargs="?", help="path of the depickle binary")
     ap.add_argument("--no-ulimit", action="store_true",
                     help="no RLIMIT_AS (ASan builds reserve huge virtual memory)")
+    ap.add_argument("--stack-mib", type=int, default=2,
+                    help="RLIMIT_STACK of each depickle process, in MiB")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--timeout", type=int, default=60, help="seconds per process")
     ap.add_argument("--only", nargs="+", help="run only these corpus files")

@@ -8,7 +8,9 @@
 #include <H5Cpp.h>
 
 #include <cmath>
+#include <cstdio>
 #include <cstring>
+#include <functional>
 #include <unordered_map>
 #include <vector>
 
@@ -122,8 +124,13 @@ H5::DataType h5_type(const pickle::Dtype& d) {
   }
 }
 
+// An HDF5 link or attribute name for a key: `%` -> %25, `/` -> %2F, NUL ->
+// %00, a key "." -> %2E, the empty key -> "%". Names longer than kMaxName
+// keep their start and a hash of the whole (HDF5 rejects huge names).
+constexpr std::size_t kMaxName = 1024;
+
 std::string escape_name(std::string_view key) {
-  if (key.empty()) return "%00";
+  if (key.empty()) return "%";
   if (key == ".") return "%2E";
   std::string out;
   for (char c : key) {
@@ -131,9 +138,17 @@ std::string escape_name(std::string_view key) {
       out += "%25";
     } else if (c == '/') {
       out += "%2F";
+    } else if (c == '\0') {
+      out += "%00";
     } else {
       out += c;
     }
+  }
+  if (out.size() > kMaxName) {
+    std::size_t h = std::hash<std::string_view>{}(key);
+    char suffix[24];
+    std::snprintf(suffix, sizeof suffix, "~%016zx", h);
+    out = out.substr(0, kMaxName - 20) + suffix;
   }
   return out;
 }

@@ -80,6 +80,31 @@ config=$(find "$prefix" -path '*/cmake/depickle/depickleConfig.cmake' -print -qu
   fail "DepickleConvert.cmake is not installed next to $config"
 check "CMake package installed: ${config#"$prefix"/}"
 
+# ---- 1b. library search paths never depend on the working directory -----------
+# An empty or relative RPATH/RUNPATH entry makes ld.so look in the current
+# directory: running depickle in a folder of untrusted files could then load a
+# planted library. CMake pads build RPATHs with ':' unless told otherwise.
+for elf in "$build_dir/depickle" "$build_dir"/libdepickle.so.*.*.* "$prefix/bin/depickle" \
+  "$prefix"/lib*/libdepickle.so.*.*.*; do
+  [[ -f "$elf" ]] || fail "missing $elf"
+  paths=$(readelf -d "$elf" | sed -n 's/.*(R[UN]*PATH).*\[\(.*\)\]/\1/p')
+  entries=()
+  [[ -z $paths ]] || IFS=: read -r -a entries <<<"$paths"
+  for entry in "${entries[@]}"; do
+    [[ $entry == /* || $entry == '$ORIGIN'* ]] ||
+      fail "$elf has a search path entry '$entry' (in '$paths') relative to the working directory"
+  done
+  [[ $paths != *: && $paths != :* && $paths != *::* ]] ||
+    fail "$elf has an empty search path entry (the working directory): '$paths'"
+  check "search path of ${elf#"$tmp"/} has no cwd-relative entry: '${paths:-none}'"
+done
+for exe in "$build_dir/depickle" "$prefix/bin/depickle"; do
+  relative=$(cd "$tmp" && LD_DEBUG=libs "$exe" --version 2>&1 >/dev/null |
+    grep -o 'trying file=[^/].*' || true)
+  [[ -z "$relative" ]] || fail "$exe looks for libraries in the working directory: $relative"
+  check "ld.so never looks in the working directory for ${exe#"$tmp"/}"
+done
+
 # ---- 2. configure and build the example --------------------------------------
 model="$tmp/pipeline_scaler_logistic.pkl"
 cp "$source_dir/fixtures/models/pipeline_scaler_logistic.pkl" "$model"

@@ -11,7 +11,9 @@ namespace {
 // pages: a graph of millions of small values otherwise spends more time in
 // page faults (one per 4 KiB) than in the VM.
 constexpr std::size_t kHugePage = std::size_t{2} << 20;
-std::size_t mapped_size(std::size_t bytes) { return (bytes + kHugePage - 1) & ~(kHugePage - 1); }
+std::size_t mapped_size(std::size_t bytes) {
+  return (bytes + kHugePage - 1) & ~(kHugePage - 1);
+}
 }  // namespace
 
 void* CappedResource::do_allocate(std::size_t bytes, std::size_t align) {

@@ -9,6 +9,7 @@ inline const Limits& limits() {
   static const Limits kLimits = [] {
     Limits l;
     l.max_decompressed_bytes = 8 << 20;
+    l.max_decoder_bytes = 16 << 20;
     l.max_opcodes = 1 << 20;
     l.max_stack = 1 << 16;
     l.max_marks = 1 << 12;

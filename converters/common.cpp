@@ -18,9 +18,18 @@ model::Linear read_linear(const sklearn::ObjectView& obj) {
   if (coef.ndim() != 1 && coef.ndim() != 2) coef.fail("expected 1 or 2 dimensions");
   auto rows = static_cast<Eigen::Index>(coef.ndim() == 1 ? 1 : coef.dim(0));
   auto cols = static_cast<Eigen::Index>(coef.ndim() == 1 ? coef.dim(0) : coef.dim(1));
-  std::vector<double> c = coef.doubles();
   model::Linear out;
-  out.coef = Eigen::Map<const model::Matrix>(c.data(), rows, cols);
+  out.rows = rows;
+  out.cols = cols;
+  const pickle::NdArray& a = coef.raw();
+  bool in_place = a.dtype->kind == 'f' && a.dtype->itemsize == 8 && a.dtype->byteorder != '>' &&
+                  (!a.fortran || rows == 1) &&
+                  a.data.size() == static_cast<std::size_t>(rows * cols) * sizeof(double);
+  if (in_place && rows * cols > 0) {
+    out.borrowed = a.data;
+  } else {
+    out.owned = coef.doubles();
+  }
   // A scalar intercept (fit_intercept=False gives 0.0) belongs to a
   // single-row coef_; rows comes from the array, not from the file's word.
   out.intercept = read_vector(obj, "intercept_", rows, /*broadcast=*/true);

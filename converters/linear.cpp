@@ -27,12 +27,12 @@ model::Estimator classifier(const sklearn::ObjectView& obj, model::ProbaKind pro
   model::LinearClassifier c;
   c.linear = read_linear(obj);
   c.classes = read_classes(obj);
-  auto rows = static_cast<std::size_t>(c.linear.coef.rows());
+  auto rows = static_cast<std::size_t>(c.linear.rows);
   if (c.classes.size() < 2 || (c.classes.size() == 2 ? rows != 1 : rows != c.classes.size())) {
     obj.unsupported("coef_", str_cat("has ", rows, " rows for ", c.classes.size(), " classes"));
   }
   c.proba = proba;
-  std::int64_t n = c.linear.coef.cols();
+  std::int64_t n = c.linear.cols;
   return model::make_estimator(std::move(c), n);
 }
 
@@ -41,7 +41,7 @@ model::Estimator classifier(const sklearn::ObjectView& obj, model::ProbaKind pro
 model::Estimator convert_linear_regressor(const sklearn::ObjectView& obj, Context& /*ctx*/) {
   model::LinearRegressor r;
   r.linear = read_linear(obj);
-  auto n = r.linear.coef.cols();
+  auto n = r.linear.cols;
   return model::make_estimator(std::move(r), n);
 }
 

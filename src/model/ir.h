@@ -6,6 +6,7 @@
 #include <Eigen/Core>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -18,10 +19,24 @@ using Matrix = Eigen::Matrix<double, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowM
 using Vector = Eigen::VectorXd;
 using sklearn::Labels;
 
-/// scores = X · coefᵀ + intercept; coef is (targets × features).
+/// scores = X · coefᵀ + intercept; coef is (targets × features), row-major
+/// float64. A coef_ already stored that way (C order, little-endian float64:
+/// what scikit-learn writes) is used in place: a 160 MB matrix goes from the
+/// input straight to the output, never copied.
 struct Linear {
-  Matrix coef;
+  std::int64_t rows = 0;
+  std::int64_t cols = 0;
+  std::string_view borrowed;  // the pickle's bytes of coef_, when usable in place
+  std::vector<double> owned;  // otherwise coef_ converted to row-major float64
   Vector intercept;
+
+  /// rows × cols little-endian doubles, row-major.
+  [[nodiscard]] std::string_view coef_bytes() const {
+    if (!owned.empty() || borrowed.empty()) {
+      return {reinterpret_cast<const char*>(owned.data()), owned.size() * sizeof(double)};
+    }
+    return borrowed;
+  }
 };
 
 /// How a classifier turns its scores into `probabilities`.

@@ -56,6 +56,32 @@ Tensor GraphBuilder::constant(std::string_view hint, const std::vector<double>& 
   return {name, elem, dims.size() == 2 ? dims[1] : -1};
 }
 
+Tensor GraphBuilder::constant_raw(std::string_view hint, Elem elem,
+                                  const std::vector<std::int64_t>& dims, std::string_view raw) {
+  std::string name = fresh(hint);
+  ::onnx::TensorProto& t = new_initializer(graph_, name, elem, dims);
+  if (raw.size() < defer_bytes_ || raw.empty()) {
+    t.set_raw_data(std::string(raw));
+  } else {
+    // dims (1), data_type (2) and name (8) as protobuf writes them, then
+    // raw_data (9), the last field set: byte for byte the full message.
+    wire::Pieces bytes;
+    bytes.add(t.SerializeAsString());
+    bytes.add(wire::tag(9, wire::kLengthDelimited) + wire::varint(raw.size()));
+    bytes.add_borrowed(raw);
+    std::size_t element = raw.size();
+    for (auto d : dims) element /= static_cast<std::size_t>(d > 0 ? d : 1);
+    t.clear_dims();
+    t.add_dims(1);
+    t.set_raw_data(std::string(element, '\0'));
+    Deferred d;
+    d.initializer = graph_.initializer_size() - 1;
+    d.bytes = std::move(bytes);
+    deferred_.push_back(std::move(d));
+  }
+  return {name, elem, dims.size() == 2 ? dims[1] : -1};
+}
+
 Tensor GraphBuilder::scalar(std::string_view hint, double value, Elem elem) {
   return constant(hint, {value}, {}, elem);
 }
@@ -123,7 +149,11 @@ void GraphBuilder::defer_attribute(const std::string& name,
   } else {
     a.add_ints(0);
   }
-  deferred_.push_back({graph_.node_size() - 1, n.attribute_size() - 1, std::move(bytes)});
+  Deferred d;
+  d.node = graph_.node_size() - 1;
+  d.attribute = n.attribute_size() - 1;
+  d.bytes = std::move(bytes);
+  deferred_.push_back(std::move(d));
 }
 
 void set_attr(::onnx::NodeProto& node, const std::string& name, std::int64_t value) {

@@ -30,7 +30,10 @@ struct Tensor {
 
 class GraphBuilder {
  public:
-  explicit GraphBuilder(::onnx::GraphProto& graph) : graph_(graph) {}
+  /// Initializers of `defer_bytes` or more are deferred (see constant_raw).
+  explicit GraphBuilder(::onnx::GraphProto& graph, std::size_t defer_bytes = kDeferBytes)
+      : graph_(graph), defer_bytes_(defer_bytes) {}
+  static constexpr std::size_t kDeferBytes = std::size_t{64} << 10;
 
   /// A fresh name: `hint`, then `hint_1`, `hint_2`, ... (deterministic).
   std::string fresh(std::string_view hint);
@@ -42,6 +45,11 @@ class GraphBuilder {
   Tensor constant_ints(std::string_view hint, const std::vector<std::int64_t>& values,
                        const std::vector<std::int64_t>& dims);
   Tensor constant_strings(std::string_view hint, const std::vector<std::string>& values);
+  /// An initializer whose raw data (little-endian, C order) is `raw`, which
+  /// must outlive the write. Large ones are not copied: the tensor gets a
+  /// one-element placeholder and the writer splices `raw` into the output.
+  Tensor constant_raw(std::string_view hint, Elem elem, const std::vector<std::int64_t>& dims,
+                      std::string_view raw);
 
   /// Adds a node with one new output of type `elem`.
   Tensor op(std::string_view op_type, std::initializer_list<Tensor> inputs, Elem elem,
@@ -59,8 +67,9 @@ class GraphBuilder {
   /// AttributeProto). The node gets a placeholder of the same name and type;
   /// the writer splices the bytes in (see onnx_writer.cpp).
   struct Deferred {
-    int node;
-    int attribute;
+    int node = -1;  // an attribute of a node...
+    int attribute = -1;
+    int initializer = -1;  // ...or an initializer (a complete TensorProto)
     wire::Pieces bytes;
   };
   void defer_attribute(const std::string& name, ::onnx::AttributeProto_AttributeType type,
@@ -69,6 +78,7 @@ class GraphBuilder {
 
  private:
   ::onnx::GraphProto& graph_;
+  std::size_t defer_bytes_;
   std::vector<Deferred> deferred_;
   std::unordered_map<std::string, int> used_;
 };

@@ -1,4 +1,4 @@
-// Linear models in double precision (MatMul + Add, as scikit-learn computes
+// Linear models in double precision (Gemm, as scikit-learn computes
 // X·coefᵀ + intercept in float64), then each class's probability function.
 
 #include "writers/onnx/lower.h"
@@ -8,14 +8,15 @@ namespace depickle::writers {
 namespace {
 
 Tensor scores(const model::Linear& m, const Tensor& x, Lowering& l) {
-  std::vector<double> coef_t(static_cast<std::size_t>(m.coef.size()));
-  Eigen::Map<model::Matrix>(coef_t.data(), m.coef.cols(), m.coef.rows()) = m.coef.transpose();
-  Tensor w = l.g.constant("coef", coef_t, {m.coef.cols(), m.coef.rows()});
+  // Gemm(X, coef, intercept, transB=1): coef_ stays as scikit-learn stores
+  // it (targets × features), so a large one is spliced from the input as is.
+  Tensor w = l.g.constant_raw("coef", Elem::kDouble, {m.rows, m.cols}, m.coef_bytes());
   Tensor b =
       l.g.constant("intercept", {m.intercept.data(), m.intercept.data() + m.intercept.size()},
                    {m.intercept.size()});
-  Tensor xw = l.g.op("MatMul", {l.to_double(x), w}, Elem::kDouble, m.coef.rows());
-  return l.g.op("Add", {xw, b}, Elem::kDouble, m.coef.rows());
+  Tensor out = l.g.op("Gemm", {l.to_double(x), w, b}, Elem::kDouble, m.rows);
+  set_attr(l.g.last(), "transB", std::int64_t{1});
+  return out;
 }
 
 Tensor concat(std::initializer_list<Tensor> parts, std::int64_t cols, Lowering& l) {

@@ -2,6 +2,8 @@
 
 #include <onnx/checker.h>
 
+#include <algorithm>
+
 #include "converters/registry.h"
 #include "core/error.h"
 #include "writers/onnx/lower.h"
@@ -103,7 +105,7 @@ void write_onnx(const pickle::Document& doc, io::Output& out, const OnnxOptions&
   std::string summary;
   describe(estimator, summary);
   g.set_name(summary.substr(0, summary.find('(')));
-  GraphBuilder builder(g);
+  GraphBuilder builder(g, std::min(GraphBuilder::kDeferBytes, in_memory_limit));
   Elem io = options.double_input ? Elem::kDouble : Elem::kFloat;
   set_type(*g.add_input(), "X", io, {-1, estimator.n_features});
   Lowering lowering{builder, io};
@@ -166,7 +168,11 @@ void write_onnx(const pickle::Document& doc, io::Output& out, const OnnxOptions&
   bool in_memory = deferred_bytes <= in_memory_limit;
   if (in_memory) {
     for (const auto& d : deferred) {
-      g.mutable_node(d.node)->mutable_attribute(d.attribute)->ParseFromString(d.bytes.joined());
+      if (d.initializer >= 0) {
+        g.mutable_initializer(d.initializer)->ParseFromString(d.bytes.joined());
+      } else {
+        g.mutable_node(d.node)->mutable_attribute(d.attribute)->ParseFromString(d.bytes.joined());
+      }
     }
   }
   try {
@@ -198,7 +204,14 @@ void write_spliced(::onnx::ModelProto& m, const std::vector<GraphBuilder::Deferr
   std::vector<std::string> node_bytes(static_cast<std::size_t>(g.node_size()));
   std::vector<std::size_t> node_sizes(node_bytes.size());
   std::vector<std::vector<const GraphBuilder::Deferred*>> by_node(node_bytes.size());
-  for (const auto& d : deferred) by_node[static_cast<std::size_t>(d.node)].push_back(&d);
+  std::vector<const wire::Pieces*> by_initializer(static_cast<std::size_t>(g.initializer_size()));
+  for (const auto& d : deferred) {
+    if (d.initializer >= 0) {
+      by_initializer[static_cast<std::size_t>(d.initializer)] = &d.bytes;
+    } else {
+      by_node[static_cast<std::size_t>(d.node)].push_back(&d);
+    }
+  }
   auto attribute_bytes = [&](std::size_t node, int j, std::string& scratch) -> const wire::Pieces* {
     for (const auto* d : by_node[node]) {
       if (d->attribute == j) return &d->bytes;
@@ -226,12 +239,33 @@ void write_spliced(::onnx::ModelProto& m, const std::vector<GraphBuilder::Deferr
     }
     graph_size += 1 + wire::varint_size(node_sizes[i]) + node_sizes[i];
   }
+  // After the nodes (1): name (2), initializers (5), then the rest (10-15).
+  ::onnx::GraphProto name_only;
+  if (g.has_name()) name_only.set_name(g.name());
+  std::string graph_name = name_only.SerializeAsString();
+  std::vector<std::string> initializer_bytes(by_initializer.size());
+  std::vector<std::size_t> initializer_sizes(by_initializer.size());
+  for (std::size_t i = 0; i < by_initializer.size(); ++i) {
+    if (by_initializer[i] == nullptr) {
+      initializer_bytes[i] = g.initializer(static_cast<int>(i)).SerializeAsString();
+      initializer_sizes[i] = initializer_bytes[i].size();
+    } else {
+      initializer_sizes[i] = by_initializer[i]->size();
+    }
+  }
   ::google::protobuf::RepeatedPtrField<::onnx::NodeProto> nodes;
+  ::google::protobuf::RepeatedPtrField<::onnx::TensorProto> initializers;
   nodes.Swap(g.mutable_node());
-  std::string graph_rest =
-      g.SerializeAsString();  // fields after node (1): name, initializer, io...
+  initializers.Swap(g.mutable_initializer());
+  std::string saved_name = g.name();
+  bool had_name = g.has_name();
+  g.clear_name();
+  std::string graph_rest = g.SerializeAsString();
+  if (had_name) g.set_name(saved_name);
   nodes.Swap(g.mutable_node());
-  graph_size += graph_rest.size();
+  initializers.Swap(g.mutable_initializer());
+  graph_size += graph_name.size() + graph_rest.size();
+  for (std::size_t size : initializer_sizes) graph_size += 1 + wire::varint_size(size) + size;
   if (graph_size > kMaxProtobufBytes) too_large(graph_size);
 
   // ModelProto fields before graph (7), the graph, then the fields after it.
@@ -272,6 +306,15 @@ void write_spliced(::onnx::ModelProto& m, const std::vector<GraphBuilder::Deferr
     if (n.has_doc_string()) rest.set_doc_string(n.doc_string());
     if (n.has_domain()) rest.set_domain(n.domain());
     out.write(rest.SerializeAsString());
+  }
+  out.write(graph_name);
+  for (std::size_t i = 0; i < by_initializer.size(); ++i) {
+    put_message(5, initializer_sizes[i]);
+    if (by_initializer[i] == nullptr) {
+      out.write(initializer_bytes[i]);
+    } else {
+      by_initializer[i]->for_each([&](std::string_view piece) { out.write(piece); });
+    }
   }
   out.write(graph_rest);
   out.write(tail.SerializeAsString());

@@ -1,8 +1,9 @@
 #pragma once
-// Protobuf wire format, written by hand for the few large ONNX attributes a
-// big tree ensemble has (millions of node ids, modes, thresholds): they are
-// encoded straight from the trees into buffers and spliced into the output,
-// instead of going through repeated fields and a second serialized copy.
+// Protobuf wire format, written by hand for the few large parts of a model —
+// the attributes of a big tree ensemble (millions of node ids, modes,
+// thresholds), a large coefficient matrix: they are encoded straight into
+// buffers (or borrowed from the input) and spliced into the output, instead
+// of going through protobuf's fields and a second serialized copy.
 
 #include <cstdint>
 #include <cstring>
@@ -72,34 +73,47 @@ inline std::string length_prefixed(std::uint32_t field, std::string_view body) {
 }
 
 /// An encoded message too large to copy: pieces whose concatenation is the
-/// message's bytes (shared headers plus big payload buffers).
+/// message's bytes (shared headers, big payload buffers, and bytes borrowed
+/// from the input — a coefficient matrix goes from the pickle to the output).
 struct Pieces {
   std::vector<std::string> small;           // owned short pieces
   std::vector<std::shared_ptr<Bytes>> big;  // owned large payloads
-  // Order of pieces: entry i is small[index] when is_small, else big[index].
+  std::vector<std::string_view> borrowed;   // outlive the write (the input's bytes)
+  enum class Kind : std::uint8_t { kSmall, kBig, kBorrowed };
   struct Ref {
-    bool is_small;
+    Kind kind;
     std::size_t index;
   };
   std::vector<Ref> order;
 
   void add(std::string s) {
-    order.push_back({true, small.size()});
+    order.push_back({Kind::kSmall, small.size()});
     small.push_back(std::move(s));
   }
   void add(std::shared_ptr<Bytes> b) {
-    order.push_back({false, big.size()});
+    order.push_back({Kind::kBig, big.size()});
     big.push_back(std::move(b));
+  }
+  void add_borrowed(std::string_view s) {
+    order.push_back({Kind::kBorrowed, borrowed.size()});
+    borrowed.push_back(s);
+  }
+  [[nodiscard]] std::string_view piece(const Ref& r) const {
+    switch (r.kind) {
+    case Kind::kSmall: return small[r.index];
+    case Kind::kBig: return big[r.index]->view();
+    case Kind::kBorrowed: return borrowed[r.index];
+    }
+    return {};
   }
   [[nodiscard]] std::size_t size() const {
     std::size_t n = 0;
-    for (const auto& r : order) n += r.is_small ? small[r.index].size() : big[r.index]->size();
+    for (const auto& r : order) n += piece(r).size();
     return n;
   }
   template <typename Fn>
   void for_each(Fn fn) const {
-    for (const auto& r : order)
-      fn(r.is_small ? std::string_view(small[r.index]) : big[r.index]->view());
+    for (const auto& r : order) fn(piece(r));
   }
   [[nodiscard]] std::string joined() const {
     std::string out;

@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "cli/json_text.h"
+#include "cli/model_files.h"
 #include "core/error.h"
 
 extern char** environ;
@@ -47,52 +48,6 @@ struct Job {
   std::string sklearn_version, container, root_class, output_sha256;
   double seconds = 0;
 };
-
-// A pickle or joblib file, judged by its first bytes: a compression magic,
-// PROTO (0x80 + 2..5), or a protocol 0/1 opening (MARK, EMPTY_*, or GLOBAL
-// followed by a module name line). Other files (.npy sidecars, READMEs) are not inputs.
-bool looks_like_pickle(const fs::path& p) {
-  char head[64] = {};
-  std::ifstream in(p, std::ios::binary);
-  in.read(head, sizeof head);
-  auto n = static_cast<std::size_t>(in.gcount());
-  if (n < 2) return false;
-  auto b = [&](std::size_t i) { return static_cast<unsigned char>(head[i]); };
-  std::string_view h(head, n);
-  if (b(0) == 0x80 && b(1) >= 2 && b(1) <= 5) return true;
-  if (h.starts_with("\x1f\x8b") || h.starts_with("BZh") ||
-      h.starts_with("\xfd"
-                    "7zXZ") ||
-      h.starts_with("\x04\x22\x4d\x18") || h.starts_with("\x28\xb5\x2f\xfd") ||
-      h.starts_with("ZF0x") || (b(0) == 0x5d && b(1) == 0x00) ||
-      (b(0) == 0x78 && ((b(0) << 8) | b(1)) % 31 == 0)) {
-    return true;
-  }
-  if (h[0] == '(' || h[0] == ']' || h[0] == '}' || h[0] == ')')
-    return std::string_view("(]})cNIKJUXVSqp").find(h[1]) != std::string_view::npos;
-  if (h[0] == 'c') {  // GLOBAL module\nname\n
-    std::size_t nl = h.find('\n');
-    if (nl == std::string_view::npos || nl < 2) return false;
-    for (char c : h.substr(1, nl - 1)) {
-      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.')) return false;
-    }
-    return true;
-  }
-  return false;
-}
-
-// Keeps `p` only if it resolves inside `root` (symlinks may not lead out).
-bool inside(const fs::path& p, const fs::path& root) {
-  std::error_code ec;
-  fs::path real = fs::weakly_canonical(p, ec);
-  if (ec) return false;
-  auto r = root.begin();
-  auto q = real.begin();
-  for (; r != root.end(); ++r, ++q) {
-    if (q == real.end() || *r != *q) return false;
-  }
-  return true;
-}
 
 std::string extension(Format f) {
   switch (f) {
@@ -222,7 +177,7 @@ int batch(const BatchArgs& args, const Limits& limits) {
   if (ec || !fs::is_directory(src)) {
     throw Error(ErrorCode::kUsage, str_cat("source folder ", args.source), "is not a folder");
   }
-  if (inside(fs::absolute(args.output), src)) {
+  if (resolves_inside(fs::absolute(args.output), src)) {
     throw Error(ErrorCode::kUsage, str_cat("output folder ", args.output),
                 "is inside the source folder (its outputs would become inputs)");
   }
@@ -230,16 +185,9 @@ int batch(const BatchArgs& args, const Limits& limits) {
   fs::path out_root = fs::canonical(args.output, ec);
   if (ec) throw Error(ErrorCode::kOutput, str_cat("output folder ", args.output), ec.message());
 
-  // Collect the inputs: regular files (or symlinks resolving inside src), by content.
   std::vector<Job> jobs;
   std::uint64_t total_bytes = 0;
-  for (auto it =
-           fs::recursive_directory_iterator(src, fs::directory_options::skip_permission_denied, ec);
-       it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (ec) break;
-    const fs::path& p = it->path();
-    if (it->is_symlink() && !inside(p, src)) continue;  // never leave the source folder
-    if (!it->is_regular_file() || !looks_like_pickle(p)) continue;
+  for (const fs::path& p : model_files(src)) {
     Job job;
     job.source = p;
     job.rel = p.lexically_relative(src).string();  // symlinks keep their own name

@@ -4,10 +4,12 @@
 
 #include <charconv>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
 #include "cli/json_text.h"
+#include "cli/model_files.h"
 #include "core/error.h"
 
 namespace depickle::cli {
@@ -151,7 +153,20 @@ int scan(const ScanArgs& args, const Limits& limits) {
   // picklescan-compatible: 0 all safe, 1 any unsafe or unknown, 2 unreadable files.
   bool flagged = false;
   bool invalid = false;
+  // Folders are walked for model files (cli/model_files.h), reported by path.
+  std::vector<std::string> inputs;
   for (const auto& input : args.inputs) {
+    std::error_code ec;
+    if (input == "-" || !std::filesystem::is_directory(input, ec)) {
+      inputs.push_back(input);
+      continue;
+    }
+    std::filesystem::path root = std::filesystem::canonical(input, ec);
+    for (const auto& p : model_files(root)) {
+      inputs.push_back((std::filesystem::path(input) / p.lexically_relative(root)).string());
+    }
+  }
+  for (const auto& input : inputs) {
     ScanResult r = depickle::scan(input, limits);
     flagged = flagged || r.verdict == ScanResult::Verdict::kUnsafe ||
               r.verdict == ScanResult::Verdict::kUnknown;

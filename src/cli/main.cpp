@@ -72,7 +72,8 @@ int run(int argc, char** argv) {
   auto* scan_cmd = app.add_subcommand(
       "scan",
       "Check files against the allow-list without loading them (exit 0 only if all are safe)");
-  scan_cmd->add_option("inputs", scan.inputs, "Files to scan")->required();
+  scan_cmd->add_option("inputs", scan.inputs, "Files to scan; folders are walked for model files")
+      ->required();
   scan_cmd->add_flag("--json", scan.json, "One JSON object per file per line");
   add_limits(scan_cmd);
 

@@ -152,6 +152,19 @@ def main():
     r = run(["scan", logistic, evil])
     check(r.returncode == 1 and b"posix.system" in r.stdout, "scan: a refused file exits 1 and names the global")
     check(run(["scan", trunc]).returncode == 2, "scan: a malformed file exits 2")
+    # scan DIR walks it: pickles by content or by name (a payload behind an
+    # unusual first opcode is still scanned when named .pkl), nothing else.
+    folder = os.path.join(tmp, "scan_dir")
+    os.makedirs(os.path.join(folder, "sub"))
+    open(os.path.join(folder, "sub", "model"), "wb").write(raw)  # no extension: by content
+    open(os.path.join(folder, "odd.pkl"), "wb").write(b"S'x'\n0" + EVIL)  # STRING, POP, payload
+    open(os.path.join(folder, "README.md"), "w").write("# models\n")
+    r = run(["scan", "--json", folder])
+    import json
+    seen = {os.path.relpath(json.loads(line)["file"], folder): json.loads(line)["verdict"]
+            for line in r.stdout.decode().splitlines()}
+    check(r.returncode == 1 and seen == {"sub/model": "safe", "odd.pkl": "unsafe"},
+          "scan DIR: model files by content and by name, README skipped: %s" % seen)
 
     # Reproducible outputs (build steps, caches, diffs): the same input gives
     # the same bytes in every format, a second later too (HDF5 would otherwise

@@ -8,14 +8,12 @@
 #include <catch2/catch.hpp>
 
 #include "core/error.h"
+#include "unit_support.h"
 
 using namespace depickle;  // NOLINT(google-build-using-namespace): test file
 
-namespace {
-std::string fixture(const std::string& name) {
-  return DEPICKLE_SOURCE_DIR "/fixtures/models/" + name;
-}
-}  // namespace
+using depickle::testing::fixture_path;
+using depickle::testing::require_error;
 
 TEST_CASE("magic bytes decide the container, not the extension", "[io]") {
   CHECK(io::detect_compression("\x80\x04\x95") == io::Compression::kNone);
@@ -36,13 +34,13 @@ TEST_CASE("magic bytes decide the container, not the extension", "[io]") {
 
 TEST_CASE("every joblib compression inflates to the uncompressed dump", "[io]") {
   Limits limits;
-  io::RawInput plain = io::read_input(fixture("joblib_forest.joblib"), limits);
+  io::RawInput plain = io::read_input(fixture_path("joblib_forest.joblib"), limits);
   for (const char* name : {"joblib_forest_zlib.joblib.z", "joblib_forest_gzip.joblib.gz",
                            "joblib_forest_bz2.joblib.bz2", "joblib_forest_lzma.joblib.lzma",
                            "joblib_forest_xz.joblib.xz", "joblib_forest_lz4.joblib.lz4",
                            "joblib_forest_zstd.joblib.zst"}) {
     INFO(name);
-    io::RawInput raw = io::read_input(fixture(name), limits);
+    io::RawInput raw = io::read_input(fixture_path(name), limits);
     io::Stream s = io::open_stream(raw.bytes.view(), limits);
     CHECK(s.compression != io::Compression::kNone);
     CHECK(s.data == plain.bytes.view());
@@ -56,16 +54,11 @@ TEST_CASE("decompression stops at the cap and on corrupt or cut streams", "[io]"
         "joblib_forest_lz4.joblib.lz4", "joblib_forest_zstd.joblib.zst",
         "joblib_forest_lzma.joblib.lzma", "joblib_forest_gzip.joblib.gz"}) {
     INFO(name);
-    io::RawInput raw = io::read_input(fixture(name), limits);
+    io::RawInput raw = io::read_input(fixture_path(name), limits);
     Limits small;
     small.max_decompressed_bytes = 1000;
-    try {
-      (void)io::open_stream(raw.bytes.view(), small);
-      FAIL("no limit error");
-    } catch (const Error& e) {
-      CHECK(e.code() == ErrorCode::kLimit);
-      CHECK(e.subject() == "max_decompressed_bytes");
-    }
+    require_error([&] { (void)io::open_stream(raw.bytes.view(), small); }, ErrorCode::kLimit,
+                  "max_decompressed_bytes", "no limit error");
     std::string_view cut = raw.bytes.view().substr(0, raw.bytes.size() * 2 / 3);
     try {
       (void)io::open_stream(cut, limits);
@@ -80,7 +73,7 @@ TEST_CASE("decompression stops at the cap and on corrupt or cut streams", "[io]"
       io::Stream s = io::open_stream(corrupt, limits);
       // Some codecs have no checksum over every byte; then the damage must at
       // least show in the output.
-      io::RawInput plain = io::read_input(fixture("joblib_forest.joblib"), limits);
+      io::RawInput plain = io::read_input(fixture_path("joblib_forest.joblib"), limits);
       CHECK(s.data != plain.bytes.view());
     } catch (const Error& e) {
       CHECK(e.code() == ErrorCode::kMalformed);
@@ -96,13 +89,8 @@ TEST_CASE("decoder memory is bounded by the stream header before allocating", "[
       "\x00\x00\x00",
       18);
   Limits limits;
-  try {
-    (void)io::open_stream(huge_dictionary, limits);
-    FAIL("a 2 GiB dictionary was accepted");
-  } catch (const Error& e) {
-    CHECK(e.code() == ErrorCode::kLimit);
-    CHECK(e.subject() == "max_decoder_bytes");
-  }
+  require_error([&] { (void)io::open_stream(huge_dictionary, limits); }, ErrorCode::kLimit,
+                "max_decoder_bytes", "a 2 GiB dictionary was accepted");
   // zstd decodes a frame of known size straight into the output, without a
   // window; a streamed frame (size unknown, as from a pipe) needs the window.
   std::string content(1 << 16, 'x');
@@ -121,16 +109,11 @@ TEST_CASE("decoder memory is bounded by the stream header before allocating", "[
     INFO(name);
     std::string bytes = name == std::string("streamed zstd")
                             ? streamed
-                            : std::string(io::read_input(fixture(name), limits).bytes.view());
+                            : std::string(io::read_input(fixture_path(name), limits).bytes.view());
     CHECK_NOTHROW(io::open_stream(bytes, limits));
     Limits tiny;
     tiny.max_decoder_bytes = 1024;
-    try {
-      (void)io::open_stream(bytes, tiny);
-      FAIL("no decoder memory limit error");
-    } catch (const Error& e) {
-      CHECK(e.code() == ErrorCode::kLimit);
-      CHECK(e.subject() == "max_decoder_bytes");
-    }
+    require_error([&] { (void)io::open_stream(bytes, tiny); }, ErrorCode::kLimit,
+                  "max_decoder_bytes", "no decoder memory limit error");
   }
 }

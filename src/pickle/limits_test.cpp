@@ -8,6 +8,7 @@
 #include "io/input.h"
 #include "io/output.h"
 #include "pickle/document.h"
+#include "unit_support.h"
 #include "writers/json/json_writer.h"
 #include "writers/onnx/onnx_writer.h"
 
@@ -19,12 +20,7 @@ using depickle::pickle::LoadOptions;
 
 namespace {
 
-std::string fixture(const std::string& name) {
-  std::ifstream in(DEPICKLE_SOURCE_DIR "/fixtures/models/" + name, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using depickle::testing::fixture_bytes;
 
 std::unique_ptr<Document> load(const std::string& bytes, const Limits& limits) {
   LoadOptions o;
@@ -41,13 +37,8 @@ void boundary(const char* name, std::uint64_t Limits::*field, std::uint64_t n, F
   CHECK_NOTHROW(fn(at));
   Limits below;
   below.*field = n - 1;
-  try {
-    fn(below);
-    FAIL("no error below the limit");
-  } catch (const Error& e) {
-    CHECK(e.code() == ErrorCode::kLimit);
-    CHECK(e.subject() == name);
-  }
+  depickle::testing::require_error([&] { fn(below); }, ErrorCode::kLimit, name,
+                                   "no error below the limit");
 }
 
 std::string nested_lists(int depth) {
@@ -60,8 +51,8 @@ std::string nested_lists(int depth) {
 }  // namespace
 
 TEST_CASE("limits of the input and its container", "[limits]") {
-  std::string plain = fixture("joblib_forest.joblib");
-  std::string zlib = fixture("joblib_forest_zlib.joblib.z");
+  std::string plain = fixture_bytes("joblib_forest.joblib");
+  std::string zlib = fixture_bytes("joblib_forest_zlib.joblib.z");
   boundary("max_input_bytes", &Limits::max_input_bytes, plain.size(),
            [&](const Limits& l) { load(plain, l); });
   boundary("max_decompressed_bytes", &Limits::max_decompressed_bytes, plain.size(),
@@ -69,7 +60,7 @@ TEST_CASE("limits of the input and its container", "[limits]") {
 }
 
 TEST_CASE("limits of the VM", "[limits]") {
-  std::string pickle = fixture("logistic_binary.pkl");
+  std::string pickle = fixture_bytes("logistic_binary.pkl");
   auto doc = load(pickle, Limits{});
   boundary("max_opcodes", &Limits::max_opcodes, doc->stats().opcodes,
            [&](const Limits& l) { load(pickle, l); });
@@ -93,12 +84,12 @@ TEST_CASE("limits of the VM", "[limits]") {
 
 TEST_CASE("limits of arrays", "[limits]") {
   // linear_regression.pkl's largest array is coef_: 5 float64 values, 1 dimension.
-  std::string pickle = fixture("linear_regression.pkl");
+  std::string pickle = fixture_bytes("linear_regression.pkl");
   boundary("max_array_bytes", &Limits::max_array_bytes, 40,
            [&](const Limits& l) { load(pickle, l); });
   boundary("max_array_elements", &Limits::max_array_elements, 5,
            [&](const Limits& l) { load(pickle, l); });
-  std::string matrix = fixture("logistic_multinomial.pkl");  // coef_ is 2-d
+  std::string matrix = fixture_bytes("logistic_multinomial.pkl");  // coef_ is 2-d
   boundary("max_array_dims", &Limits::max_array_dims, 2, [&](const Limits& l) { load(matrix, l); });
 }
 
@@ -109,7 +100,7 @@ TEST_CASE("limits of nesting and trees", "[limits]") {
     depickle::io::StringOutput out;
     depickle::writers::write_json(*doc, out, l.max_nesting);
   });
-  std::string tree = fixture("decision_tree_classifier.pkl");
+  std::string tree = fixture_bytes("decision_tree_classifier.pkl");
   auto doc = load(tree, Limits{});
   boundary("max_tree_nodes", &Limits::max_tree_nodes, 15, [&](const Limits& l) {
     depickle::io::StringOutput out;

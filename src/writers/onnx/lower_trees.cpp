@@ -159,44 +159,31 @@ Tensor tree_ensemble(const model::TreeSum& s, const Tensor& x, Lowering& l) {
   set_attr(n, "n_targets", s.n_targets);
   set_attr(n, "aggregate_function", std::string(s.average ? "AVERAGE" : "SUM"));
   set_attr(n, "post_transform", std::string("NONE"));
-  l.g.defer_attribute(
-      "nodes_treeids", A::AttributeProto_AttributeType_INTS,
-      repeated_attribute("nodes_treeids", tree_ids.done(), A::AttributeProto_AttributeType_INTS));
-  l.g.defer_attribute(
-      "nodes_nodeids", A::AttributeProto_AttributeType_INTS,
-      repeated_attribute("nodes_nodeids", node_ids.done(), A::AttributeProto_AttributeType_INTS));
-  l.g.defer_attribute("nodes_featureids", A::AttributeProto_AttributeType_INTS,
-                      repeated_attribute("nodes_featureids", feature_ids.done(),
-                                         A::AttributeProto_AttributeType_INTS));
+  // Each attribute is deferred under its name with a placeholder of its type.
+  auto ints = [&](const char* name, auto&& bytes) {
+    l.g.defer_attribute(name, A::AttributeProto_AttributeType_INTS,
+                        repeated_attribute(name, bytes, A::AttributeProto_AttributeType_INTS));
+  };
+  auto tensor = [&](const char* name, auto&& bytes, std::size_t count) {
+    l.g.defer_attribute(name, A::AttributeProto_AttributeType_TENSOR,
+                        tensor_attribute(name, bytes, count));
+  };
+  ints("nodes_treeids", tree_ids.done());
+  ints("nodes_nodeids", node_ids.done());
+  ints("nodes_featureids", feature_ids.done());
   l.g.defer_attribute(
       "nodes_modes", A::AttributeProto_AttributeType_STRINGS,
       repeated_attribute("nodes_modes", modes, A::AttributeProto_AttributeType_STRINGS));
   std::size_t node_count = thresholds.count;
-  l.g.defer_attribute("nodes_values_as_tensor", A::AttributeProto_AttributeType_TENSOR,
-                      tensor_attribute("nodes_values_as_tensor", thresholds.done(), node_count));
-  l.g.defer_attribute("nodes_truenodeids", A::AttributeProto_AttributeType_INTS,
-                      repeated_attribute("nodes_truenodeids", true_ids.done(),
-                                         A::AttributeProto_AttributeType_INTS));
-  l.g.defer_attribute("nodes_falsenodeids", A::AttributeProto_AttributeType_INTS,
-                      repeated_attribute("nodes_falsenodeids", false_ids.done(),
-                                         A::AttributeProto_AttributeType_INTS));
-  if (any_missing) {
-    l.g.defer_attribute("nodes_missing_value_tracks_true", A::AttributeProto_AttributeType_INTS,
-                        repeated_attribute("nodes_missing_value_tracks_true", missing.done(),
-                                           A::AttributeProto_AttributeType_INTS));
-  }
+  tensor("nodes_values_as_tensor", thresholds.done(), node_count);
+  ints("nodes_truenodeids", true_ids.done());
+  ints("nodes_falsenodeids", false_ids.done());
+  if (any_missing) ints("nodes_missing_value_tracks_true", missing.done());
   std::size_t target_count = t_weight.count;
-  l.g.defer_attribute(
-      "target_treeids", A::AttributeProto_AttributeType_INTS,
-      repeated_attribute("target_treeids", t_tree.done(), A::AttributeProto_AttributeType_INTS));
-  l.g.defer_attribute(
-      "target_nodeids", A::AttributeProto_AttributeType_INTS,
-      repeated_attribute("target_nodeids", t_node.done(), A::AttributeProto_AttributeType_INTS));
-  l.g.defer_attribute(
-      "target_ids", A::AttributeProto_AttributeType_INTS,
-      repeated_attribute("target_ids", t_id.done(), A::AttributeProto_AttributeType_INTS));
-  l.g.defer_attribute("target_weights_as_tensor", A::AttributeProto_AttributeType_TENSOR,
-                      tensor_attribute("target_weights_as_tensor", t_weight.done(), target_count));
+  ints("target_treeids", t_tree.done());
+  ints("target_nodeids", t_node.done());
+  ints("target_ids", t_id.done());
+  tensor("target_weights_as_tensor", t_weight.done(), target_count);
   if (!s.base.isZero()) {
     set_tensor_attr(n, "base_values_as_tensor", {s.base.data(), s.base.data() + s.base.size()});
   }

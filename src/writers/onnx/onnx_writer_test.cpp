@@ -4,20 +4,8 @@
 
 #include "writers/onnx/onnx_writer.h"
 
-#include <catch2/catch.hpp>
-#include <fstream>
-#include <sstream>
-
 #include "io/output.h"
-
-namespace {
-std::string fixture(const std::string& name) {
-  std::ifstream in(DEPICKLE_SOURCE_DIR "/fixtures/models/" + name, std::ios::binary);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
-}  // namespace
+#include "unit_support.h"
 
 TEST_CASE("spliced ONNX is byte-identical to protobuf's serialization", "[onnx]") {
   for (const char* name :
@@ -28,7 +16,7 @@ TEST_CASE("spliced ONNX is byte-identical to protobuf's serialization", "[onnx]"
         "logistic_multinomial.pkl", "fortran_logistic_pkl.pkl", "big_endian_linear.pkl",
         "pipeline_scaler_logistic.pkl"}) {
     INFO(name);
-    std::string bytes = fixture(name);
+    std::string bytes = depickle::testing::fixture_bytes(name);
     depickle::pickle::LoadOptions options;
     auto doc = depickle::pickle::Document::load_bytes(bytes, name, options);
     depickle::io::StringOutput in_memory;

@@ -122,6 +122,10 @@ struct Limits {
   /// Depth of nested containers/objects walked by readers and writers, and of
   /// nested pickles (joblib object arrays).
   std::uint64_t max_nesting = 1000;
+  /// Tuple/frozenset elements visited while hashing and comparing dict keys
+  /// and set members, summed over a load (keys made of shared tuples would
+  /// otherwise take exponential time, in Python too).
+  std::uint64_t max_key_work = std::uint64_t{1} << 26;
   /// Nodes of one decision tree.
   std::uint64_t max_tree_nodes = std::uint64_t{1} << 26;
 };

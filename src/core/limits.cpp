@@ -5,7 +5,7 @@
 namespace depickle {
 
 std::span<const LimitField> limit_fields() {
-  static constexpr std::array<LimitField, 15> kFields = {{
+  static constexpr std::array<LimitField, 16> kFields = {{
       {"max_input_bytes", &Limits::max_input_bytes, "size of the input file or stdin"},
       {"max_decompressed_bytes", &Limits::max_decompressed_bytes,
        "size of a decompressed joblib/gzip/xz/... stream"},
@@ -22,6 +22,8 @@ std::span<const LimitField> limit_fields() {
       {"max_array_dims", &Limits::max_array_dims, "dimensions of one ndarray"},
       {"max_alloc_bytes", &Limits::max_alloc_bytes, "memory for the object graph and copies"},
       {"max_nesting", &Limits::max_nesting, "depth of nested values and nested pickles"},
+      {"max_key_work", &Limits::max_key_work,
+       "tuple elements visited hashing dict keys and set members"},
       {"max_tree_nodes", &Limits::max_tree_nodes, "nodes of one decision tree"},
   }};
   return kFields;

@@ -32,7 +32,8 @@ Machine::Machine(Arena& arena, Cursor& cursor, const VmOptions& options, VmStats
       cursor_(cursor),
       options_(options),
       limits_(*options.limits),
-      stats_(stats) {}
+      stats_(stats),
+      key_budget_{limits_.max_nesting, limits_.max_key_work, stats.key_work} {}
 
 // ---------------------------------------------------------------------------
 // Stack and memo. Python's unpickler keeps the items since the last MARK as
@@ -248,7 +249,7 @@ void Machine::set_items(Value* target, std::size_t begin) {
                 str_cat("cannot set items of a ", kind_name(target->kind)));
   }
   for (std::size_t i = begin; i < stack_.size(); i += 2) {
-    dict_set(*dict, stack_[i], stack_[i + 1], mr_, limits_.max_nesting);
+    dict_set(*dict, stack_[i], stack_[i + 1], mr_, key_budget_);
   }
   stack_.resize(begin);
 }
@@ -260,7 +261,7 @@ void Machine::add_items(Value* target, std::size_t begin) {
   }
   auto* set = static_cast<Seq*>(target);
   for (std::size_t i = begin; i < stack_.size(); ++i) {
-    set_add(*set, stack_[i], mr_, limits_.max_nesting);
+    set_add(*set, stack_[i], mr_, key_budget_);
   }
   stack_.resize(begin);
 }
@@ -357,7 +358,7 @@ Value* Machine::call(Value* callable, Value* args_value, Value* kwargs, std::str
     if (a.size() == 1) {
       const auto* items = as<Seq>(a[0]);
       if (items == nullptr) return unsupported("expected a list, tuple or set of items");
-      for (Value* item : items->items) set_add(*set, item, mr_, limits_.max_nesting);
+      for (Value* item : items->items) set_add(*set, item, mr_, key_budget_);
     }
     return set;
   }
@@ -382,7 +383,7 @@ Value* Machine::call(Value* callable, Value* args_value, Value* kwargs, std::str
       for (Value* pair : pairs->items) {
         const auto* kv = as<Seq>(pair);
         if (kv == nullptr || kv->items.size() != 2) return unsupported("item is not a pair");
-        dict_set(*dict, kv->items[0], kv->items[1], mr_, limits_.max_nesting);
+        dict_set(*dict, kv->items[0], kv->items[1], mr_, key_budget_);
       }
     }
     return dict;
@@ -461,8 +462,8 @@ void Machine::build(Value* target, Value* state) {
     if (new_dict != nullptr && old_dict != nullptr) {
       // A second BUILD updates the instance dict, as Python's does.
       auto* merged = arena_.make<Dict>(mr_, op_offset_);
-      for (const auto& [k, v] : old_dict->items) dict_set(*merged, k, v, mr_, limits_.max_nesting);
-      for (const auto& [k, v] : new_dict->items) dict_set(*merged, k, v, mr_, limits_.max_nesting);
+      for (const auto& [k, v] : old_dict->items) dict_set(*merged, k, v, mr_, key_budget_);
+      for (const auto& [k, v] : new_dict->items) dict_set(*merged, k, v, mr_, key_budget_);
       o->state = merged;
     } else {
       o->state = state;
@@ -764,7 +765,7 @@ void Machine::step(std::uint8_t byte) {
     std::size_t begin = pop_mark();
     auto* set = arena_.make<Seq>(Kind::kFrozenSet, mr_, op_offset_);
     for (std::size_t i = begin; i < stack_.size(); ++i) {
-      set_add(*set, stack_[i], mr_, limits_.max_nesting);
+      set_add(*set, stack_[i], mr_, key_budget_);
     }
     stack_.resize(begin);
     return push(set);

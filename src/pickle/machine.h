@@ -73,7 +73,8 @@ struct VmStats {
   int opcode_protocol = 0;          // highest protocol among the opcodes used
   std::uint64_t joblib_arrays = 0;  // NumpyArrayWrapper arrays read inline
   std::uint64_t nested_pickles = 0;
-  std::uint64_t depth = 0;  // current nesting of pickles
+  std::uint64_t depth = 0;     // current nesting of pickles
+  std::uint64_t key_work = 0;  // see KeyBudget
 };
 
 class Machine {
@@ -122,6 +123,7 @@ class Machine {
   const VmOptions& options_;
   const Limits& limits_;
   VmStats& stats_;
+  KeyBudget key_budget_;
   std::vector<Value*> stack_;
   std::vector<std::size_t> marks_;
   std::vector<Value*> memo_;

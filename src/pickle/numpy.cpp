@@ -204,8 +204,10 @@ void dtype_setstate(Arena& arena, Dtype& d, Value* state_value) {
       const auto* name_str = as<Str>(name);
       if (name_str == nullptr) bad("dtype state", "field name is not a str");
       Value* spec = nullptr;
+      std::uint64_t work = 0;
+      const KeyBudget budget{4, 64, work};  // `name` is a str: no tuple is walked
       for (const auto& [k, v] : field_dict->items) {
-        if (py_equal(k, name, 4)) spec = v;
+        if (py_equal(k, name, budget)) spec = v;
       }
       if (spec == nullptr) bad("dtype state", "field listed in names is missing from fields");
       const Seq& ft = tuple_arg(spec, "dtype field");
@@ -522,7 +524,7 @@ class LiteralParser {
       Value* k = value(depth + 1);
       if (!eat(':')) fail("expected ':'");
       Value* v = value(depth + 1);
-      dict_set(*d, k, v, arena_.resource(), 16);
+      dict_set(*d, k, v, arena_.resource(), key_budget_);
       if (!eat(',')) {
         if (!eat('}')) fail("expected ',' or '}'");
         break;
@@ -567,6 +569,8 @@ class LiteralParser {
   Arena& arena_;
   std::string_view text_;
   std::size_t pos_ = 0;
+  std::uint64_t key_work_ = 0;
+  const KeyBudget key_budget_{16, 1 << 16, key_work_};  // a header is at most 64 KiB
 };
 
 Dtype* dtype_from_str(Arena& arena, std::string_view s) {

@@ -143,19 +143,30 @@ std::size_t hash_bytes(std::string_view s) {
 }  // namespace
 
 namespace {
-void check_depth(std::uint64_t depth, const Value* v) {
-  if (depth == 0) {
-    throw Error(ErrorCode::kLimit, "max_nesting", "dict key or set member nested too deeply",
-                v->offset);
-  }
-}
 // Frozensets larger than this compare by identity, so adversarial keys cannot
 // make equality quadratic. Real pickles never use large frozensets as keys.
 constexpr std::size_t kMaxFrozensetCompare = 64;
-}  // namespace
 
-bool py_hashable(const Value* v, std::uint64_t depth) {
-  check_depth(depth, v);
+// One step into the elements of a tuple or frozenset key.
+void descend(const KeyBudget& budget, std::uint64_t depth, std::size_t elements, const Value* v) {
+  if (depth >= budget.max_depth) {
+    throw Error(ErrorCode::kLimit, "max_nesting", "dict key or set member nested too deeply",
+                v->offset);
+  }
+  budget.work += elements;
+  if (budget.work > budget.max_work) {
+    throw Error(ErrorCode::kLimit, "max_key_work",
+                str_cat("hashing and comparing dict keys and set members visited more than ",
+                        budget.max_work, " tuple elements (keys built from shared tuples)"),
+                v->offset);
+  }
+}
+
+const auto& items_of(const Value* v) {
+  return static_cast<const Seq*>(v)->items;
+}
+
+bool hashable(const Value* v, const KeyBudget& budget, std::uint64_t depth) {
   switch (v->kind) {
   case Kind::kList:
   case Kind::kSet:
@@ -163,16 +174,16 @@ bool py_hashable(const Value* v, std::uint64_t depth) {
   case Kind::kNdArray: return false;
   case Kind::kBytes: return !static_cast<const Bytes*>(v)->bytearray;
   case Kind::kTuple:
-    for (const Value* item : static_cast<const Seq*>(v)->items) {
-      if (!py_hashable(item, depth - 1)) return false;
+    descend(budget, depth, items_of(v).size(), v);
+    for (const Value* item : items_of(v)) {
+      if (!hashable(item, budget, depth + 1)) return false;
     }
     return true;
   default: return true;
   }
 }
 
-std::size_t py_hash(const Value* v, std::uint64_t depth) {
-  check_depth(depth, v);
+std::size_t hash(const Value* v, const KeyBudget& budget, std::uint64_t depth) {
   switch (v->kind) {
   case Kind::kNone: return 0x9e3779b9;
   case Kind::kBool:
@@ -194,13 +205,14 @@ std::size_t py_hash(const Value* v, std::uint64_t depth) {
   case Kind::kBytes: return hash_bytes(static_cast<const Bytes*>(v)->data) ^ 0x5bd1e995;
   case Kind::kTuple:
   case Kind::kFrozenSet: {
-    if (v->kind == Kind::kFrozenSet &&
-        static_cast<const Seq*>(v)->items.size() > kMaxFrozensetCompare) {
+    const auto& items = items_of(v);
+    if (v->kind == Kind::kFrozenSet && items.size() > kMaxFrozensetCompare) {
       return std::hash<const void*>{}(v);
     }
+    descend(budget, depth, items.size(), v);
     std::size_t h = v->kind == Kind::kTuple ? 0x345678 : 0x1f2e3d;
-    for (const Value* item : static_cast<const Seq*>(v)->items) {
-      std::size_t ih = py_hash(item, depth - 1);
+    for (const Value* item : items) {
+      std::size_t ih = hash(item, budget, depth + 1);
       // frozenset equality ignores order, so combine commutatively.
       h = v->kind == Kind::kTuple ? (h ^ ih) * 1000003 : h + ih * 0x9e3779b97f4a7c15ULL;
     }
@@ -214,8 +226,7 @@ std::size_t py_hash(const Value* v, std::uint64_t depth) {
   }
 }
 
-bool py_equal(const Value* a, const Value* b, std::uint64_t depth) {
-  check_depth(depth, a);
+bool equal(const Value* a, const Value* b, const KeyBudget& budget, std::uint64_t depth) {
   if (a == b) return true;
   if (is_number(a) && is_number(b)) return numbers_equal(a, b);
   if (a->kind != b->kind) return false;
@@ -227,22 +238,24 @@ bool py_equal(const Value* a, const Value* b, std::uint64_t depth) {
   case Kind::kBytes:
     return static_cast<const Bytes*>(a)->data == static_cast<const Bytes*>(b)->data;
   case Kind::kTuple: {
-    const auto& x = static_cast<const Seq*>(a)->items;
-    const auto& y = static_cast<const Seq*>(b)->items;
+    const auto& x = items_of(a);
+    const auto& y = items_of(b);
     if (x.size() != y.size()) return false;
+    descend(budget, depth, x.size(), a);
     for (std::size_t i = 0; i < x.size(); ++i) {
-      if (!py_equal(x[i], y[i], depth - 1)) return false;
+      if (!equal(x[i], y[i], budget, depth + 1)) return false;
     }
     return true;
   }
   case Kind::kFrozenSet: {
-    const auto& x = static_cast<const Seq*>(a)->items;
-    const auto& y = static_cast<const Seq*>(b)->items;
+    const auto& x = items_of(a);
+    const auto& y = items_of(b);
     if (x.size() != y.size() || x.size() > kMaxFrozensetCompare) return false;
+    descend(budget, depth, x.size() * y.size(), a);
     for (const Value* xi : x) {
       bool found = false;
       for (const Value* yi : y) {
-        if (py_equal(xi, yi, depth - 1)) {
+        if (equal(xi, yi, budget, depth + 1)) {
           found = true;
           break;
         }
@@ -260,37 +273,51 @@ bool py_equal(const Value* a, const Value* b, std::uint64_t depth) {
   }
 }
 
-namespace {
 // Dicts and sets switch from a linear scan to a hash index past this size.
 constexpr std::size_t kIndexThreshold = 12;
 }  // namespace
 
+bool py_hashable(const Value* v, const KeyBudget& budget) {
+  return hashable(v, budget, 0);
+}
+std::size_t py_hash(const Value* v, const KeyBudget& budget) {
+  return hash(v, budget, 0);
+}
+bool py_equal(const Value* a, const Value* b, const KeyBudget& budget) {
+  return equal(a, b, budget, 0);
+}
+
+// The index outlives any one budget (it stays in its Dict), so each lookup
+// lends it the caller's.
 class KeyIndex {
  public:
-  KeyIndex(std::pmr::memory_resource* mr, std::uint64_t depth)
-      : map_(16, Hasher{depth}, Equal{depth}, mr) {}
+  explicit KeyIndex(std::pmr::memory_resource* mr)
+      : map_(16, Hasher{&budget_}, Equal{&budget_}, mr) {}
   /// Position of an equal key, or inserts `key` at `pos` and returns npos.
-  std::size_t find_or_insert(Value* key, std::size_t pos) {
+  std::size_t find_or_insert(Value* key, std::size_t pos, const KeyBudget& budget) {
+    budget_ = &budget;
     auto [it, inserted] = map_.try_emplace(key, pos);
+    budget_ = nullptr;
     return inserted ? std::string_view::npos : it->second;
   }
 
  private:
   struct Hasher {
-    std::uint64_t depth;
-    std::size_t operator()(const Value* v) const { return py_hash(v, depth); }
+    const KeyBudget* const* budget;
+    std::size_t operator()(const Value* v) const { return py_hash(v, **budget); }
   };
   struct Equal {
-    std::uint64_t depth;
-    bool operator()(const Value* a, const Value* b) const { return py_equal(a, b, depth); }
+    const KeyBudget* const* budget;
+    bool operator()(const Value* a, const Value* b) const { return py_equal(a, b, **budget); }
   };
+  const KeyBudget* budget_ = nullptr;
   std::pmr::unordered_map<Value*, std::size_t, Hasher, Equal> map_;
 };
 
 namespace {
 
-void require_hashable(Value* key, std::uint64_t depth, std::string_view where) {
-  if (!py_hashable(key, depth)) {
+void require_hashable(Value* key, const KeyBudget& budget, std::string_view where) {
+  if (!py_hashable(key, budget)) {
     throw Error(ErrorCode::kMalformed, str_cat("unhashable ", kind_name(key->kind)),
                 str_cat("cannot be ", where));
   }
@@ -300,28 +327,28 @@ void require_hashable(Value* key, std::uint64_t depth, std::string_view where) {
 // (and maintaining) the index once the container is large.
 template <typename KeyAt>
 std::size_t find_key(KeyIndex*& index, std::size_t n, KeyAt key_at, Value* key,
-                     std::pmr::memory_resource* mr, std::uint64_t depth) {
+                     std::pmr::memory_resource* mr, const KeyBudget& budget) {
   if (index == nullptr && n < kIndexThreshold) {
     for (std::size_t i = 0; i < n; ++i) {
-      if (py_equal(key_at(i), key, depth)) return i;
+      if (py_equal(key_at(i), key, budget)) return i;
     }
     return std::string_view::npos;
   }
   if (index == nullptr) {
     void* p = mr->allocate(sizeof(KeyIndex), alignof(KeyIndex));
-    index = ::new (p) KeyIndex(mr, depth);
-    for (std::size_t i = 0; i < n; ++i) index->find_or_insert(key_at(i), i);
+    index = ::new (p) KeyIndex(mr);
+    for (std::size_t i = 0; i < n; ++i) index->find_or_insert(key_at(i), i, budget);
   }
-  return index->find_or_insert(key, n);
+  return index->find_or_insert(key, n, budget);
 }
 
 }  // namespace
 
 void dict_set(Dict& d, Value* key, Value* value, std::pmr::memory_resource* mr,
-              std::uint64_t depth) {
-  require_hashable(key, depth, "a dict key");
+              const KeyBudget& budget) {
+  require_hashable(key, budget, "a dict key");
   std::size_t pos = find_key(
-      d.index, d.items.size(), [&](std::size_t i) { return d.items[i].first; }, key, mr, depth);
+      d.index, d.items.size(), [&](std::size_t i) { return d.items[i].first; }, key, mr, budget);
   if (pos == std::string_view::npos) {
     d.items.emplace_back(key, value);
   } else {
@@ -329,10 +356,10 @@ void dict_set(Dict& d, Value* key, Value* value, std::pmr::memory_resource* mr,
   }
 }
 
-void set_add(Seq& s, Value* item, std::pmr::memory_resource* mr, std::uint64_t depth) {
-  require_hashable(item, depth, "a set member");
+void set_add(Seq& s, Value* item, std::pmr::memory_resource* mr, const KeyBudget& budget) {
+  require_hashable(item, budget, "a set member");
   std::size_t pos = find_key(
-      s.index, s.items.size(), [&](std::size_t i) { return s.items[i]; }, item, mr, depth);
+      s.index, s.items.size(), [&](std::size_t i) { return s.items[i]; }, item, mr, budget);
   if (pos == std::string_view::npos) s.items.push_back(item);
 }
 

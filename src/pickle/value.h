@@ -253,20 +253,30 @@ Value* bool_value(bool b);
 /// The text of a str as UTF-8 (latin-1 strings are converted into `scratch`).
 std::string_view str_utf8(const Str& s, std::string& scratch);
 
-/// Python equality and hashing for dict keys and set members. Unhashable
-/// values (list, dict, set, ndarray, bytearray) make `hashable` false.
+/// Bounds the work of hashing and comparing dict keys and set members: the
+/// recursion depth into nested tuples, and the tuple/frozenset elements visited
+/// over a whole load. A key built from shared tuples is a DAG that a naive walk
+/// (and Python's own hash()) expands exponentially; the budget turns that into
+/// Error kLimit instead of a hang.
+struct KeyBudget {
+  std::uint64_t max_depth;
+  std::uint64_t max_work;
+  std::uint64_t& work;  // elements visited so far (shared with nested pickles)
+};
+
 /// Python `d[key] = value`: an equal key keeps its position and takes the new
-/// value; otherwise the pair is appended. Throws kMalformed for unhashable keys.
+/// value; otherwise the pair is appended. Throws kMalformed for unhashable keys
+/// (list, dict, set, ndarray, bytearray).
 void dict_set(Dict& d, Value* key, Value* value, std::pmr::memory_resource* mr,
-              std::uint64_t depth);
+              const KeyBudget& budget);
 /// Python `s.add(item)` for sets and frozensets under construction.
-void set_add(Seq& s, Value* item, std::pmr::memory_resource* mr, std::uint64_t depth);
+void set_add(Seq& s, Value* item, std::pmr::memory_resource* mr, const KeyBudget& budget);
 /// The value of a str key, or null.
 Value* dict_get(const Dict& d, std::string_view key);
 
-/// `depth` bounds the recursion into nested tuples (Error kLimit beyond).
-bool py_hashable(const Value* v, std::uint64_t depth);
-std::size_t py_hash(const Value* v, std::uint64_t depth);
-bool py_equal(const Value* a, const Value* b, std::uint64_t depth);
+/// Python hashability, hash and equality of keys, within `budget`.
+bool py_hashable(const Value* v, const KeyBudget& budget);
+std::size_t py_hash(const Value* v, const KeyBudget& budget);
+bool py_equal(const Value* a, const Value* b, const KeyBudget& budget);
 
 }  // namespace depickle::pickle

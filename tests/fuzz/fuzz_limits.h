@@ -21,6 +21,7 @@ inline const Limits& limits() {
     l.max_alloc_bytes = 64 << 20;
     l.max_nesting = 200;
     l.max_tree_nodes = 1 << 16;
+    l.max_key_work = 1 << 20;
     return l;
   }();
   return kLimits;

@@ -48,9 +48,9 @@ import sys
 import zlib
 from pickle import (ADDITEMS, APPEND, APPENDS, BINBYTES, BINBYTES8, BINFLOAT, BINGET, BININT,
                     BININT1, BINPERSID, BINPUT, BINSTRING, BINUNICODE, BINUNICODE8, BUILD,
-                    BYTEARRAY8, DICT, DUP, EMPTY_DICT, EMPTY_LIST, EMPTY_TUPLE, EXT1, EXT2,
-                    EXT4, FLOAT, FRAME, GLOBAL, INST, INT, LIST, LONG4, LONG_BINGET, LONG_BINPUT,
-                    MARK, MEMOIZE, NEWFALSE, NEWOBJ, NEWOBJ_EX, NEWTRUE, NEXT_BUFFER, NONE,
+                    BYTEARRAY8, DICT, DUP, EMPTY_DICT, EMPTY_LIST, EMPTY_SET, EMPTY_TUPLE, EXT1,
+                    EXT2, EXT4, FLOAT, FRAME, GLOBAL, INST, INT, LIST, LONG4, LONG_BINGET,
+                    LONG_BINPUT, MARK, MEMOIZE, NEWFALSE, NEWOBJ, NEWOBJ_EX, NEWTRUE, NEXT_BUFFER, NONE,
                     OBJ, PERSID, POP, POP_MARK, PROTO, PUT, READONLY_BUFFER, REDUCE,
                     SETITEM, SETITEMS, SHORT_BINBYTES, SHORT_BINSTRING, SHORT_BINUNICODE,
                     STACK_GLOBAL, STOP, STRING, TUPLE, TUPLE1, TUPLE2, UNICODE)
@@ -1269,6 +1269,15 @@ def build(c):  # noqa: C901 - one long list of cases, in the order of the README
                + enc({"with_mean": True}, 4)[:-1] + enc("junk_", 4) + NONE
                + (DUP + TUPLE2) * 64 + DICT + BUILD, 4),
           "dag_bomb", "safe", "0|5", "a StandardScaler with a 2^64-leaf shared tuple attribute")
+    key_dag = NONE + (DUP + TUPLE2) * 64
+    c.add("dag_dict_key.pkl", prog(EMPTY_DICT + key_dag + NONE + SETITEM, 2), "dag_bomb",
+          "invalid", "5", "a dict key of 64 levels of (x, x): hashing it walks 2^64 leaves")
+    c.add("dag_set_member.pkl", prog(EMPTY_SET + MARK + key_dag + ADDITEMS, 4), "dag_bomb",
+          "invalid", "5", "a set member of 64 levels of (x, x)")
+    c.add("dag_keys_equal.pkl",
+          prog(EMPTY_DICT + MARK + (NONE + (DUP + TUPLE2) * 24 + NONE) * 2 + SETITEMS, 2),
+          "dag_bomb", "invalid", "5",
+          "two distinct, equal 2^24-leaf (x, x) tuples as keys of one dict: comparing walks both")
     c.add("self_ref_list.pkl", prog(EMPTY_LIST + BINPUT + b"\x00" + BINGET + b"\x00" + APPEND, 2),
           "self_reference", "safe", "0", "a list containing itself")
     c.add("self_ref_dict.pkl", prog(EMPTY_DICT + BINPUT + b"\x00" + enc("self", 2) + BINGET + b"\x00"

@@ -80,6 +80,14 @@ TEST_CASE("limits of the VM", "[limits]") {
   std::string big =
       std::string("\x8a\x10", 2) + std::string(15, '\x11') + "\x01.";  // LONG1, 16 bytes
   boundary("max_int_bytes", &Limits::max_int_bytes, 16, [&](const Limits& l) { load(big, l); });
+  // {k1: None, k2: None}, each key ((None, None), (None, None)) built from one
+  // shared pair: 6 tuple elements to check each key's hashability, 6 more to
+  // compare the second key with the first.
+  std::string key =
+      "N2\x86"
+      "2\x86";  // NONE, (DUP, TUPLE2) twice
+  std::string keys = "}(" + key + "N" + key + "Nu.";
+  boundary("max_key_work", &Limits::max_key_work, 18, [&](const Limits& l) { load(keys, l); });
 }
 
 TEST_CASE("limits of arrays", "[limits]") {

@@ -188,16 +188,16 @@ def main():
                 and entry.get("recipe") == recipe and entry.get("versions") == versions
                 and entry.get("bytes") == os.path.getsize(path))
 
-    todo = [s for s in wanted if not up_to_date(s)]
+    stale = [s for s in wanted if not up_to_date(s)]
     # Fit the forest once, with as many trees as the largest missing forest.
-    max_trees = max([s[3]["trees"] for s in todo if "trees" in s[3]], default=0)
+    max_trees = max([s[3]["trees"] for s in stale if "trees" in s[3]], default=0)
     by_name = {s[0]: s for s in specs(max_trees)}
 
     t_all = time.monotonic()
     for spec in wanted:
         name, file, _, recipe, description, build, dump = by_name[spec[0]]
         path = os.path.join(out_dir, file)
-        if spec not in todo:
+        if spec not in stale:
             log(f"{file}: up to date ({index[file]['bytes']} bytes)")
             continue
         log(f"{file}: building")

@@ -14,16 +14,7 @@ import subprocess
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FIX = os.path.join(ROOT, "fixtures", "models")
-EVIL = b"cposix\nsystem\n(S'touch %s'\ntR."
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
+from checks import FIX, check, evil_pickle, summary
 
 
 def tree_hashes(folder):
@@ -48,7 +39,7 @@ def main():
     shutil.copy(os.path.join(FIX, "joblib_forest_xz.joblib.xz"), os.path.join(src, "team_a", "old", "forest.bin"))
     shutil.copy(os.path.join(FIX, "proto0_logistic.pkl"), os.path.join(src, "team_b", "model_v1"))  # no extension
     shutil.copy(os.path.join(FIX, "svc_rbf.pkl"), os.path.join(src, "team_b", "svc.pkl"))
-    open(os.path.join(src, "team_b", "evil.pkl"), "wb").write(EVIL % canary.encode())
+    open(os.path.join(src, "team_b", "evil.pkl"), "wb").write(evil_pickle(canary))
     good = open(os.path.join(FIX, "random_forest_classifier.pkl"), "rb").read()
     open(os.path.join(src, "team_b", "truncated.pkl"), "wb").write(good[: len(good) // 2])
     open(os.path.join(src, "README.md"), "w").write("# notes\n")
@@ -107,8 +98,7 @@ def main():
                        capture_output=True, text=True, timeout=300)
     check(r.returncode == 0 and os.path.exists(os.path.join(tmp, "json", "pipe.pkl.json")), "--to json")
     shutil.rmtree(tmp)
-    print("%d failures" % len(failures))
-    return 1 if failures else 0
+    return summary()
 
 
 if __name__ == "__main__":

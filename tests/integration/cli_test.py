@@ -12,18 +12,7 @@ import subprocess
 import sys
 import tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-FIX = os.path.join(ROOT, "fixtures", "models")
-# A pickle that would run `touch` if Python loaded it. Never loaded here.
-EVIL = b"cposix\nsystem\n(S'touch /tmp/depickle-canary'\ntR."
-
-failures = []
-
-
-def check(cond, what):
-    print(("ok   " if cond else "FAIL ") + what)
-    if not cond:
-        failures.append(what)
+from checks import FIX, check, evil_pickle, summary
 
 
 def run(args, stdin=None):
@@ -37,6 +26,8 @@ def one_line_error(r):
 
 def main():
     tmp = tempfile.mkdtemp()
+    canary = os.path.join(tmp, "canary")
+    evil_bytes = evil_pickle(canary)
     logistic = os.path.join(FIX, "logistic_binary.pkl")
     forest = os.path.join(FIX, "joblib_forest_zlib.joblib.z")
 
@@ -90,14 +81,14 @@ def main():
 
     # Failures leave nothing behind and never touch the input or an old output.
     evil = os.path.join(tmp, "evil.pkl")
-    open(evil, "wb").write(EVIL)
+    open(evil, "wb").write(evil_bytes)
     out = os.path.join(tmp, "evil.json")
     r = run(["convert", evil, "-o", out])
     check(r.returncode == 1 and one_line_error(r), "refused global: exit 1, one line")
     check(b"'posix.system' at byte 0" in r.stderr and b"nothing was executed" in r.stderr,
           "message names the global and its byte offset")
     check(not os.path.exists(out), "refused: no output file")
-    check(not os.path.exists("/tmp/depickle-canary"), "refused: the payload did not run")
+    check(not os.path.exists(canary), "refused: the payload did not run")
     old = os.path.join(tmp, "old.json")
     open(old, "w").write("old")
     run(["convert", evil, "-o", old])
@@ -157,7 +148,7 @@ def main():
     folder = os.path.join(tmp, "scan_dir")
     os.makedirs(os.path.join(folder, "sub"))
     open(os.path.join(folder, "sub", "model"), "wb").write(raw)  # no extension: by content
-    open(os.path.join(folder, "odd.pkl"), "wb").write(b"S'x'\n0" + EVIL)  # STRING, POP, payload
+    open(os.path.join(folder, "odd.pkl"), "wb").write(b"S'x'\n0" + evil_bytes)  # STRING, POP, payload
     open(os.path.join(folder, "README.md"), "w").write("# models\n")
     r = run(["scan", "--json", folder])
     import json
@@ -178,8 +169,7 @@ def main():
         same = r1.returncode == r2.returncode == 0 and open(first, "rb").read() == open(second, "rb").read()
         check(same, "convert to .%s twice, a second apart: identical bytes" % ext)
 
-    print("%d failures" % len(failures))
-    return 1 if failures else 0
+    return summary()
 
 
 if __name__ == "__main__":

@@ -503,44 +503,36 @@ def bz2_bomb(chunk=64 * MiB):
     return bz2.compress(BOMB_HEAD) + zero * (BOMB_ZEROS // chunk) + bz2.compress(BOMB_TAIL)
 
 
-def verify_bomb(data, kind):
-    """Inflate in bounded chunks (never unpickles) and check the size."""
-    if kind == "zlib":
-        d = zlib.decompressobj()
-        feed = (lambda chunk: d.decompress(chunk, 64 * MiB))
-    elif kind == "xz":
-        d = lzma.LZMADecompressor()
-        feed = (lambda chunk: d.decompress(chunk, 64 * MiB))
-    elif kind == "bz2":
-        stream = bz2.BZ2File(io.BytesIO(data))
-        total = 0
-        while True:
-            b = stream.read(64 * MiB)
-            if not b:
-                return total
-            total += len(b)
-    elif kind == "lz4":
+def _reader(data, kind):
+    """A file-like decompressing reader over `data`."""
+    if kind == "bz2":
+        return bz2.BZ2File(io.BytesIO(data))
+    if kind == "xz":
+        return lzma.LZMAFile(io.BytesIO(data))
+    if kind == "lz4":
         import lz4.frame
-        stream = lz4.frame.LZ4FrameFile(io.BytesIO(data))
-        total = 0
-        while True:
-            b = stream.read(64 * MiB)
-            if not b:
-                return total
-            total += len(b)
-    elif kind == "zstd":
+        return lz4.frame.LZ4FrameFile(io.BytesIO(data))
+    if kind == "zstd":
         import zstandard
-        stream = zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data))
-        total = 0
-        while True:
-            b = stream.read(64 * MiB)
-            if not b:
-                return total
-            total += len(b)
-    total = len(feed(data))
-    while not d.eof:
-        total += len(feed(getattr(d, "unconsumed_tail", b"")))
-    return total
+        return zstandard.ZstdDecompressor().stream_reader(io.BytesIO(data))
+    raise ValueError(kind)
+
+
+def verify_bomb(data, kind):
+    """Inflate in bounded chunks (never unpickles) and return the size."""
+    total = 0
+    if kind == "zlib":  # raw zlib has no file reader
+        d = zlib.decompressobj()
+        total = len(d.decompress(data, 64 * MiB))
+        while not d.eof:
+            total += len(d.decompress(d.unconsumed_tail, 64 * MiB))
+        return total
+    stream = _reader(data, kind)
+    while True:
+        b = stream.read(64 * MiB)
+        if not b:
+            return total
+        total += len(b)
 
 
 # ===========================================================================
